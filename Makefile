@@ -1,0 +1,81 @@
+# The two commands a new machine needs: `make run` (serve the seeded site) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run dev bench test lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean
+
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+	  echo "error: Python 3.10 or newer is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." >&2; \
+	  echo "Install a newer python3 or run: make PYTHON=/path/to/python3.11 ..." >&2; exit 1; }
+
+$(VENV)/.installed: requirements.txt | python-version
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# A generated key, kept out of git; DJANGO_SECRET_KEY in the environment wins over it.
+.secret_key: | $(VENV)/.installed
+	umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+# Database, static files and the seeded corpus: safe to run again (idempotent).
+setup: install .secret_key
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_seed_corpus
+
+run: setup
+	@echo "Serving the Lei Jun knowledge base on http://127.0.0.1:$(PORT)/"
+	$(VENV)/bin/gunicorn kb.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+
+dev: setup
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# What the browser and HTML-validation tests need from Debian: chromium (Playwright drives it,
+# never a downloaded browser) and a Java runtime for the Nu HTML Checker.
+system-deps:
+	@command -v chromium >/dev/null && command -v java >/dev/null || { \
+	  echo "Installing chromium and a Java runtime with apt (needed by the browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium default-jre-headless >/dev/null; }
+
+test: install-dev .secret_key system-deps lint
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite"
+	$(PY) -m pytest -q
+
+test-postgres: postgres
+	@echo "== tests on PostgreSQL ($(PG_URL))"
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q
+
+# Benchmarks: measured figures, not timed tests. Parts so far: import (SIZE_MB of generated text).
+BENCH_PART ?= import
+SIZE_MB ?= 50
+bench: install .secret_key
+	$(PY) -m kb.bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) --size-mb $(SIZE_MB)
+
+# Start (or install) the local PostgreSQL server the tests use; fails loudly if it can't.
+postgres:
+	bash scripts/ensure-postgres.sh
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

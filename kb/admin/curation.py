@@ -1,0 +1,249 @@
+"""Curation: quotes (spans of passages) and principles (claims backed by evidence).
+
+Status changes in bulk go through each object's ``save()`` (never ``QuerySet.update``) so
+that signals, and the history tracking that will listen to them, see every change.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html, format_html_join
+
+from kb.models import Claim, Principle, Quote, Status, Theme
+
+EVIDENCE_REQUIRED = (
+    "A published principle needs evidence for every claim: choose a passage, start and end "
+    "for {claims}, or keep the principle in draft."
+)
+CLAIM_REQUIRED = "A published principle needs at least one claim with evidence."
+
+
+def themes_by_name():
+    return Prefetch("themes", queryset=Theme.objects.order_by("name"))
+
+
+def change_status(modeladmin, request, queryset, status, *, validate=False):
+    """Set ``status`` on each selected object with ``save()``; report what was refused."""
+    changed, refused = 0, []
+    for obj in queryset:
+        if obj.status == status:
+            continue
+        previous, obj.status = obj.status, status
+        if validate:
+            try:
+                obj.full_clean()
+                modeladmin.check_publishable(obj)
+            except ValidationError as exc:
+                obj.status = previous
+                refused.append(f"“{obj}”: {' '.join(exc.messages)}")
+                continue
+        obj.save()
+        changed += 1
+    label = Status(status).label.lower()
+    if changed:
+        name = modeladmin.model._meta.verbose_name
+        plural = modeladmin.model._meta.verbose_name_plural
+        modeladmin.message_user(
+            request,
+            f"{changed} {name if changed == 1 else plural} set to {label}.",
+            messages.SUCCESS,
+        )
+    for reason in refused:
+        modeladmin.message_user(request, f"Not set to {label}: {reason}", messages.ERROR)
+    if not changed and not refused:
+        modeladmin.message_user(request, f"Nothing to change: already {label}.", messages.INFO)
+
+
+class StatusActionsMixin:
+    """Bulk publish / back to draft / send to review / reject."""
+
+    actions = ["publish", "unpublish", "send_to_review", "reject"]
+
+    def check_publishable(self, obj):
+        """Extra checks before publishing, beyond the model's ``full_clean``."""
+
+    @admin.action(description="Publish the selected %(verbose_name_plural)s")
+    def publish(self, request, queryset):
+        change_status(self, request, queryset, Status.PUBLISHED, validate=True)
+
+    @admin.action(description="Unpublish the selected %(verbose_name_plural)s (back to draft)")
+    def unpublish(self, request, queryset):
+        change_status(self, request, queryset, Status.DRAFT)
+
+    @admin.action(description="Send the selected %(verbose_name_plural)s to review")
+    def send_to_review(self, request, queryset):
+        change_status(self, request, queryset, Status.REVIEW)
+
+    @admin.action(description="Reject the selected %(verbose_name_plural)s")
+    def reject(self, request, queryset):
+        change_status(self, request, queryset, Status.REJECTED)
+
+
+def excerpt(text: str, length: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+@admin.register(Quote)
+class QuoteAdmin(StatusActionsMixin, admin.ModelAdmin):
+    list_display = [
+        "short_text",
+        "speaker",
+        "source",
+        "passage_link",
+        "status",
+        "featured",
+        "theme_list",
+    ]
+    list_filter = [
+        "status",
+        "themes",
+        "speaker",
+        "source",
+        ("source__kind", admin.ChoicesFieldListFilter),
+        "featured",
+    ]
+    list_select_related = ["speaker", "source", "passage"]
+    search_fields = ["text", "attribution", "note", "speaker__name", "source__title"]
+    autocomplete_fields = ["source", "passage", "speaker", "themes"]
+    readonly_fields = ["span_check", "created", "updated"]
+    fieldsets = [
+        (None, {"fields": ["text", "speaker", "attribution", "themes", "status", "featured"]}),
+        (
+            "Where it is said",
+            {
+                "fields": ["source", "passage", "start", "end", "span_check"],
+                "description": "The text must be exactly the source's words at start:end, "
+                "inside the passage.",
+            },
+        ),
+        ("Editing", {"fields": ["note", "created", "updated"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .defer("source__text", "source__notes", "passage__text")
+            .prefetch_related(themes_by_name())
+        )
+
+    @admin.display(description="quote", ordering="text")
+    def short_text(self, quote):
+        return excerpt(quote.text)
+
+    @admin.display(description="passage", ordering="passage__number")
+    def passage_link(self, quote):
+        # The passage's source is the quote's (Quote.clean checks it): no query per row.
+        url = f"{quote.source.get_absolute_url()}#{quote.passage.anchor}"
+        return format_html('<a href="{}">¶{}</a>', url, quote.passage.number)
+
+    @admin.display(description="themes")
+    def theme_list(self, quote):
+        return ", ".join(theme.name for theme in quote.themes.all())
+
+    @admin.display(description="the source's words at start:end")
+    def span_check(self, quote):
+        if not quote.pk or not quote.source_id:
+            return "—"
+        words = quote.source.text[quote.start : quote.end]
+        verdict = "matches the quote" if words == quote.text else "DIFFERS from the quote"
+        return format_html("<blockquote>{}</blockquote><p>{}</p>", words, verdict)
+
+
+class ClaimFormSet(BaseInlineFormSet):
+    """A principle being published needs evidence for each claim submitted with it.
+
+    ``Principle.clean`` checks the claims already saved; this checks the rows of the form,
+    which is what will be saved (a new principle has no saved claims to check).
+    """
+
+    def clean(self):
+        super().clean()
+        if self.instance.status != Status.PUBLISHED:
+            return
+        kept, missing = 0, []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue  # an empty extra row, or an invalid one (its errors are shown)
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            kept += 1
+            if form.cleaned_data.get("passage") is None:
+                text = form.cleaned_data.get("text") or "a claim"
+                missing.append(f"“{excerpt(text, 60)}”")
+        if missing:
+            raise ValidationError(EVIDENCE_REQUIRED.format(claims=", ".join(missing)))
+        if not kept:
+            raise ValidationError(CLAIM_REQUIRED)
+
+
+class ClaimInline(admin.TabularInline):
+    model = Claim
+    formset = ClaimFormSet
+    fields = ["position", "text", "passage", "start", "end", "evidence"]
+    readonly_fields = ["evidence"]
+    autocomplete_fields = ["passage"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("passage__source")
+
+    @admin.display(description="evidence (source.text[start:end])")
+    def evidence(self, claim):
+        if not claim.pk or not claim.has_evidence:
+            return "—"
+        return format_html(
+            '<a href="{}">¶{}</a> {}',
+            claim.get_absolute_url(),
+            claim.passage.number,
+            claim.evidence_text,
+        )
+
+
+@admin.register(Principle)
+class PrincipleAdmin(StatusActionsMixin, admin.ModelAdmin):
+    list_display = ["title", "status", "claim_total", "evidence_missing", "source_total", "themes_"]
+    list_filter = ["status", "themes"]
+    search_fields = ["title", "slug", "summary", "claims__text"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["themes"]
+    fields = ["title", "slug", "summary", "themes", "status", "created", "updated"]
+    readonly_fields = ["created", "updated"]
+    inlines = [ClaimInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                claim_total=Count("claims", distinct=True),
+                unevidenced=Count("claims", filter=Q(claims__passage__isnull=True), distinct=True),
+                source_total=Count("claims__passage__source", distinct=True),
+            )
+            .order_by("title")  # Meta.ordering is dropped from a GROUP BY query
+            .prefetch_related(themes_by_name())
+        )
+
+    def check_publishable(self, principle):
+        if not principle.claims.filter(passage__isnull=False).exists():
+            raise ValidationError(CLAIM_REQUIRED)
+
+    @admin.display(description="claims", ordering="claim_total")
+    def claim_total(self, principle):
+        return principle.claim_total
+
+    @admin.display(description="without evidence", ordering="unevidenced")
+    def evidence_missing(self, principle):
+        if not principle.unevidenced:
+            return "0"
+        return format_html('<strong style="color: #ba2121;">{}</strong>', principle.unevidenced)
+
+    @admin.display(description="sources", ordering="source_total")
+    def source_total(self, principle):
+        return principle.source_total
+
+    @admin.display(description="themes")
+    def themes_(self, principle):
+        return format_html_join(", ", "{}", ((t.name,) for t in principle.themes.all()))

@@ -1,0 +1,57 @@
+"""``GET /api/search/?q=<words>&type=<quote|passage|principle|source>``: the site's search.
+
+The same search as the /search/ page (kb.search): ranked hits, best first, one type after
+the other when no ``type`` is given, with snippets where ``<mark>`` is the only markup.
+"""
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import APIView
+
+from kb import search as engine
+from kb.api.views import SafeInputMixin
+
+
+class SearchView(SafeInputMixin, APIView):
+    """Search quotes, passages, principles and sources; ``theme``/``speaker`` narrow it."""
+
+    def get(self, request, *args, **kwargs):
+        params = request.query_params
+        kind = params.get("type", "")
+        if kind and kind not in engine.TYPES:
+            raise ValidationError(
+                {"type": [f"Unknown type {kind[:50]!r}: use one of {', '.join(engine.TYPES)}."]}
+            )
+        results = engine.search(
+            params.get("q", ""),
+            types=(),
+            user=request.user,
+            theme=params.get("theme") or None,
+            speaker=params.get("speaker") or None,
+            facets=False,
+            suggest=False,
+        )
+        if results.unknown:
+            raise ValidationError(
+                {
+                    name: [f"No {name} with the slug {value[:80]!r}."]
+                    for name, value in results.unknown.items()
+                }
+            )
+        paginator = PageNumberPagination()
+        hits = paginator.paginate_queryset(
+            results.sequence((kind,) if kind else engine.TYPES), request, view=self
+        )
+        return paginator.get_paginated_response([self.serialize(hit) for hit in hits])
+
+    @staticmethod
+    def serialize(hit: engine.Hit) -> dict:
+        return {
+            "type": hit.type,
+            "id": hit.id,
+            "title": hit.title,
+            "snippet": str(hit.snippet),
+            "source": hit.source,
+            "passage": hit.passage,
+            "html_url": hit.url,
+        }

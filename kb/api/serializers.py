@@ -1,0 +1,209 @@
+"""Serializers of the read-only API; the field names are a public contract.
+
+``html_url`` is the public page's path, ``api_url`` the API path. Counts are annotated by
+the views' querysets (never counted per row), so every serializer reads attributes only.
+"""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status, Theme
+
+
+def api_path(name: str, **kwargs) -> str:
+    return reverse(f"api:{name}", kwargs=kwargs)
+
+
+class PersonRefSerializer(serializers.ModelSerializer):
+    """A speaker as ``{"name", "slug"}``."""
+
+    class Meta:
+        model = Person
+        fields = ["name", "slug"]
+
+
+class SourceSummarySerializer(serializers.ModelSerializer):
+    passage_count = serializers.IntegerField(read_only=True)
+    html_url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug",
+            "title",
+            "kind",
+            "url",
+            "author",
+            "publisher",
+            "published",
+            "year",
+            "language",
+            "passage_count",
+            "html_url",
+            "api_url",
+        ]
+
+    def get_html_url(self, source) -> str:
+        return source.get_absolute_url()
+
+    def get_api_url(self, source) -> str:
+        return api_path("source-detail", slug=source.slug)
+
+
+class PassageSerializer(serializers.ModelSerializer):
+    speaker = PersonRefSerializer(read_only=True, allow_null=True)
+    boilerplate = serializers.BooleanField(source="is_boilerplate", read_only=True)
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Passage
+        fields = ["id", "number", "start", "end", "text", "speaker", "boilerplate", "html_url"]
+
+    def get_html_url(self, passage) -> str:
+        # passage.source is the prefetching source (or select_related): no query.
+        return passage.get_absolute_url()
+
+
+class SourceDetailSerializer(SourceSummarySerializer):
+    passages = PassageSerializer(many=True, read_only=True)
+
+    class Meta(SourceSummarySerializer.Meta):
+        fields = [*SourceSummarySerializer.Meta.fields, "text", "passages"]
+
+
+class PassageDetailSerializer(PassageSerializer):
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    quotes = serializers.SerializerMethodField()
+    previous = serializers.SerializerMethodField()
+    next = serializers.SerializerMethodField()
+
+    class Meta(PassageSerializer.Meta):
+        fields = [*PassageSerializer.Meta.fields, "source", "quotes", "previous", "next"]
+
+    def get_quotes(self, passage) -> list[int]:
+        return list(
+            passage.quotes.filter(status=Status.PUBLISHED)
+            .order_by("start", "end")
+            .values_list("id", flat=True)
+        )
+
+    def _neighbour(self, passage, **lookup):
+        ordering = "-number" if "number__lt" in lookup else "number"
+        siblings = Passage.objects.filter(source_id=passage.source_id, **lookup)
+        return siblings.order_by(ordering).values_list("id", flat=True).first()
+
+    def get_previous(self, passage) -> int | None:
+        return self._neighbour(passage, number__lt=passage.number)
+
+    def get_next(self, passage) -> int | None:
+        return self._neighbour(passage, number__gt=passage.number)
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    speaker = PersonRefSerializer(read_only=True, allow_null=True)
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    passage = serializers.PrimaryKeyRelatedField(read_only=True)
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "text",
+            "speaker",
+            "attribution",
+            "source",
+            "passage",
+            "start",
+            "end",
+            "themes",
+            "status",
+            "html_url",
+        ]
+
+    def get_html_url(self, quote) -> str:
+        return quote.get_absolute_url()
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim and its evidence; a draft claim without evidence has nulls and ``""``."""
+
+    source = serializers.SerializerMethodField()
+    passage = serializers.PrimaryKeyRelatedField(read_only=True)
+    evidence = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = ["text", "source", "passage", "start", "end", "evidence", "html_url"]
+
+    def get_source(self, claim) -> str | None:
+        return claim.passage.source.slug if claim.passage_id else None
+
+    def get_evidence(self, claim) -> str:
+        # The passage text is source.text[passage.start:passage.end] (checked by
+        # verify_corpus), so the evidence is sliced from it without loading the whole source.
+        if not claim.passage_id or claim.start is None or claim.end is None:
+            return ""
+        passage = claim.passage
+        return passage.text[claim.start - passage.start : claim.end - passage.start]
+
+    def get_html_url(self, claim) -> str | None:
+        return claim.get_absolute_url() or None
+
+
+class PrincipleSerializer(serializers.ModelSerializer):
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    claims = ClaimSerializer(many=True, read_only=True)
+    source_count = serializers.IntegerField(read_only=True)
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Principle
+        fields = ["slug", "title", "summary", "themes", "claims", "source_count", "html_url"]
+
+    def get_html_url(self, principle) -> str:
+        return principle.get_absolute_url()
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    quote_count = serializers.IntegerField(read_only=True)
+    principle_count = serializers.IntegerField(read_only=True)
+    html_url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Theme
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "quote_count",
+            "principle_count",
+            "html_url",
+            "api_url",
+        ]
+
+    def get_html_url(self, theme) -> str:
+        return theme.get_absolute_url()
+
+    def get_api_url(self, theme) -> str:
+        return api_path("theme-detail", slug=theme.slug)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    quote_count = serializers.IntegerField(read_only=True)
+    html_url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["slug", "name", "description", "aliases", "quote_count", "html_url", "api_url"]
+
+    def get_html_url(self, person) -> str:
+        return person.get_absolute_url()
+
+    def get_api_url(self, person) -> str:
+        return api_path("person-detail", slug=person.slug)

@@ -1,0 +1,112 @@
+"""FilterSets shared by the HTML pages, the JSON API and the exports (one per list)."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import F
+
+from kb import search
+from kb.models import Person, Quote, Source, Theme
+
+
+class QuoteFilter(filters.FilterSet):
+    """Quote list filters; the parameter names are a public contract (pages and API)."""
+
+    ORDERINGS = {
+        "newest": (F("source__year").desc(nulls_last=True), "source__title", "start"),
+        "oldest": (F("source__year").asc(nulls_last=True), "source__title", "start"),
+        "speaker": ("speaker__name", "source__title", "start"),
+        "source": ("source__title", "start"),
+    }
+
+    theme = filters.ModelMultipleChoiceFilter(
+        field_name="themes__slug",
+        to_field_name="slug",
+        queryset=Theme.objects.all(),
+        method="filter_themes",
+        label="Themes",
+    )
+    theme_match = filters.ChoiceFilter(
+        choices=[("all", "all of them"), ("any", "any of them")],
+        method="ignore",  # read by filter_themes
+        empty_label=None,
+        label="Match",
+    )
+    speaker = filters.ModelChoiceFilter(
+        field_name="speaker", to_field_name="slug", queryset=Person.objects.all()
+    )
+    # only(): the choices need a label, never the whole source texts.
+    source = filters.ModelChoiceFilter(
+        field_name="source",
+        to_field_name="slug",
+        queryset=Source.objects.only("pk", "slug", "title"),
+    )
+    kind = filters.ChoiceFilter(field_name="source__kind", choices=Source.Kind.choices)
+    year = filters.NumberFilter(field_name="source__year")
+    year_min = filters.NumberFilter(field_name="source__year", lookup_expr="gte", label="From")
+    year_max = filters.NumberFilter(field_name="source__year", lookup_expr="lte", label="To")
+    featured = filters.BooleanFilter(
+        widget=forms.Select(
+            choices=[("", "any"), ("true", "featured only"), ("false", "not featured")]
+        )
+    )
+    q = filters.CharFilter(method="filter_words", label="Words")
+    ordering = filters.ChoiceFilter(
+        choices=[
+            ("newest", "newest source"),
+            ("oldest", "oldest source"),
+            ("speaker", "by speaker"),
+            ("source", "by source"),
+        ],
+        method="order",
+        empty_label=None,
+        label="Order",
+    )
+
+    class Meta:
+        model = Quote
+        fields = []
+
+    def ignore(self, queryset, name, value):
+        return queryset
+
+    def filter_themes(self, queryset, name, themes):
+        if not themes:
+            return queryset
+        if self.form.cleaned_data.get("theme_match") == "any":
+            return queryset.filter(themes__in=themes).distinct()
+        for theme in themes:
+            queryset = queryset.filter(themes=theme)
+        return queryset
+
+    def filter_words(self, queryset, name, value):
+        return search.filter_quotes(queryset, value)
+
+    def order(self, queryset, name, value):
+        return queryset.order_by(*self.ORDERINGS.get(value, self.ORDERINGS["newest"]))
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.form.cleaned_data.get("ordering") and not queryset.query.order_by:
+            queryset = queryset.order_by(*self.ORDERINGS["newest"])
+        return queryset
+
+
+class SourceFilter(filters.FilterSet):
+    """Source list filters: kind, year range, a person speaking, words in the title."""
+
+    kind = filters.ChoiceFilter(choices=Source.Kind.choices)
+    year_min = filters.NumberFilter(field_name="year", lookup_expr="gte", label="From")
+    year_max = filters.NumberFilter(field_name="year", lookup_expr="lte", label="To")
+    speaker = filters.ModelChoiceFilter(
+        field_name="passages__speaker",
+        to_field_name="slug",
+        queryset=Person.objects.all(),
+        distinct=True,
+        label="Person speaking",
+    )
+    title = filters.CharFilter(lookup_expr="icontains", label="Words in the title")
+
+    class Meta:
+        model = Source
+        fields = []

@@ -1,0 +1,234 @@
+"""From a decoded text (or raw bytes) to an :class:`ImportPlan`, without touching the database.
+
+``plan_import`` runs the steps in order: lines -> title and page metadata at the top ->
+speaker turns -> paragraphs -> page chrome -> roles and speakers -> passages (long
+paragraphs cut between sentences) -> quotes -> the people referenced.  The text itself
+is never modified; everything in the plan is an offset into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from kb.ingest.boilerplate import (
+    flag_boilerplate,
+    is_chrome_marker,
+    is_metadata_line,
+    looks_like_chrome,
+)
+from kb.ingest.decode import DEFAULT_MAX_BYTES, decode_bytes
+from kb.ingest.frontmatter import build_metadata, split_front_matter
+from kb.ingest.passages import (
+    PASSAGE_LIMIT,
+    Line,
+    Paragraph,
+    split_into_paragraphs,
+    split_lines,
+    split_long_paragraph,
+)
+from kb.ingest.plan import ImportPlan, KnownPerson, PlannedPassage, SourceMetadata
+from kb.ingest.quotes import QuoteSource, extract_quotes
+from kb.ingest.speakers import (
+    ParagraphTurn,
+    PeopleDirectory,
+    TurnLabel,
+    assign_roles,
+    find_speaker_turns,
+    find_turn_label,
+    is_question,
+)
+
+TITLE_MAX_CHARS = 200
+# Page metadata is only looked for in the first lines after the title.
+METADATA_MAX_LINES = 12
+
+
+def plan_from_bytes(
+    data: bytes,
+    options: dict,
+    known_people: Iterable[KnownPerson] = (),
+    *,
+    name: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    passage_limit: int = PASSAGE_LIMIT,
+) -> ImportPlan:
+    """decode -> front matter -> metadata (``options`` win) -> :func:`plan_import`."""
+    text = decode_bytes(data, name=name, max_bytes=max_bytes)
+    front, body = split_front_matter(text)
+    metadata = build_metadata(front, options)
+    return plan_import(body, metadata, known_people, passage_limit=passage_limit)
+
+
+def plan_import(
+    text: str,
+    metadata: SourceMetadata,
+    known_people: Iterable[KnownPerson] = (),
+    *,
+    passage_limit: int = PASSAGE_LIMIT,
+) -> ImportPlan:
+    """Plan the import of ``text`` (the body, after any front matter)."""
+    people = PeopleDirectory(known_people, metadata)
+    lines = split_lines(text)
+
+    title_line = find_title_line(text, lines)
+    metadata_lines = find_metadata_lines(text, lines, after=title_line)
+    header = metadata_lines | ({title_line} if title_line is not None else set())
+    marker_lines = {
+        i for i, line in enumerate(lines) if i not in header and _is_marker_line(text, line)
+    }
+    # Turns are looked for everywhere but in the header: both seed titles look like
+    # labels ("Lei jun: millet international ...").
+    turn_lines = find_speaker_turns(
+        text,
+        [(0, 0) if i in header else (line.lstart, line.rend) for i, line in enumerate(lines)],
+        people.label_names,
+    )
+    label_only = {i for i, label in turn_lines.items() if label.content_start >= lines[i].rend}
+    paragraphs = split_into_paragraphs(
+        text,
+        lines,
+        own_paragraph=header | marker_lines,
+        starts_paragraph=set(turn_lines),
+        joins_next=label_only,
+    )
+
+    turns = _describe_paragraphs(text, paragraphs, title_line, metadata_lines, turn_lines)
+    roles = assign_roles(turns, metadata, people)
+
+    passages: list[PlannedPassage] = []
+    sources: list[QuoteSource] = []
+    label_as_written = ""
+    answer_speaker: str | None = None
+    for paragraph, turn, (role, speaker) in zip(paragraphs, turns, roles, strict=True):
+        if paragraph.end - paragraph.start > passage_limit:
+            spans = split_long_paragraph(text, paragraph.start, paragraph.end, passage_limit)
+        else:
+            spans = [(paragraph.start, paragraph.end)]
+        numbered = []
+        for start, end in spans:
+            number = len(passages) + 1
+            passages.append(
+                PlannedPassage(
+                    number=number,
+                    start=start,
+                    end=end,
+                    speaker=speaker,
+                    is_boilerplate=role in ("metadata", "chrome"),
+                    role=role,
+                )
+            )
+            numbered.append((number, start, end))
+        label = turn.label
+        if label is not None:
+            label_as_written = text[label.start : label.end]
+        elif role != "answer" or speaker != answer_speaker:
+            label_as_written = ""
+        # else: an unlabelled paragraph continuing a labelled answer keeps its label.
+        answer_speaker = speaker if role == "answer" else None
+        if role in ("body", "answer"):
+            sources.append(
+                QuoteSource(
+                    start=label.content_start if label else paragraph.start,
+                    end=paragraph.end,
+                    role=role,
+                    speaker=speaker,
+                    label=label_as_written,
+                    passages=numbered,
+                )
+            )
+    quotes = extract_quotes(text, sources, people)
+
+    referenced = sorted(
+        [(p.start, p.speaker) for p in passages if p.speaker]
+        + [(q.start, q.speaker) for q in quotes if q.speaker]
+    )
+    if not metadata.title.strip() and title_line is not None:
+        line = lines[title_line]
+        metadata = replace(metadata, title=text[line.lstart : line.rend])
+    return ImportPlan(
+        text=text,
+        metadata=metadata,
+        passages=passages,
+        people=people.planned_people(name for _, name in referenced),
+        quotes=quotes,
+    )
+
+
+def find_title_line(text: str, lines: list[Line]) -> int | None:
+    """Index of the first non-blank, non-chrome line when it looks like a title, else None.
+
+    A title is short, has no sentence-final period, is not a Q/A or interviewer label,
+    and is followed by a blank line or by page metadata lines.
+    """
+    # Skip a breadcrumb or similar chrome line above the title ("Home > News").
+    first = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if not line.is_blank and not looks_like_chrome(text[line.lstart : line.rend])
+        ),
+        None,
+    )
+    if first is None or first + 1 >= len(lines):
+        return None
+    line = lines[first]
+    title = text[line.lstart : line.rend]
+    if len(title) > TITLE_MAX_CHARS or title.endswith((".", "。")):
+        return None
+    if not any(character.isalnum() for character in title):
+        return None
+    label = find_turn_label(text, line.lstart, line.rend)
+    if label is not None and label.kind in ("question", "answer", "role"):
+        return None
+    following = lines[first + 1]
+    if following.is_blank or is_metadata_line(text[following.lstart : following.rend]):
+        return first
+    return None
+
+
+def find_metadata_lines(text: str, lines: list[Line], *, after: int | None) -> set[int]:
+    """Page metadata lines (``Source: Internet``...) right at the top, after the title."""
+    found: set[int] = set()
+    start = 0 if after is None else after + 1
+    for index in range(start, min(len(lines), start + METADATA_MAX_LINES)):
+        line = lines[index]
+        if line.is_blank:
+            continue
+        if not is_metadata_line(text[line.lstart : line.rend]):
+            break
+        found.add(index)
+    return found
+
+
+def _is_marker_line(text: str, line: Line) -> bool:
+    # Cheap length test first: markers are short, most lines are not.
+    return 0 < line.rend - line.lstart <= 60 and is_chrome_marker(text[line.lstart : line.rend])
+
+
+def _describe_paragraphs(
+    text: str,
+    paragraphs: list[Paragraph],
+    title_line: int | None,
+    metadata_lines: set[int],
+    turn_lines: dict[int, TurnLabel],
+) -> list[ParagraphTurn]:
+    turns: list[ParagraphTurn] = []
+    body_indexes = []
+    for index, paragraph in enumerate(paragraphs):
+        if paragraph.first_line == title_line:
+            turns.append(ParagraphTurn("title"))
+        elif paragraph.first_line in metadata_lines:
+            turns.append(ParagraphTurn("metadata"))
+        else:
+            label = turn_lines.get(paragraph.first_line)
+            content_start = label.content_start if label else paragraph.start
+            tail_start = max(content_start, paragraph.end - 20)
+            question = is_question(text[tail_start : paragraph.end])
+            turns.append(ParagraphTurn("text", label, question))
+            body_indexes.append(index)
+    chrome = flag_boilerplate([text[paragraphs[i].start : paragraphs[i].end] for i in body_indexes])
+    for index, is_chrome in zip(body_indexes, chrome, strict=True):
+        if is_chrome:
+            turns[index] = ParagraphTurn("chrome")
+    return turns

@@ -1,0 +1,371 @@
+"""Who speaks where: turn labels, the people they name, and question/answer roles.
+
+A *turn label* is a name and a colon at the start of a line - ``Reporter :``, ``Q:``,
+``LEI JUN:``, ``lei jun:`` - and starts a speaker turn.  Labels resolve to people
+(known people first, by name or alias), and in interviews every paragraph gets a role:
+the interviewer's questions, the interviewee's answers, narrative before the first
+question.  Essays and speeches are spoken by their subject.  The guiding rule is that
+an interviewer's words are never attributed to the interviewee.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kb.ingest.passages import CLOSING_MARKS
+from kb.ingest.plan import KnownPerson, PlannedPerson, SourceMetadata
+
+INTERVIEWER_ROLE_WORDS = frozenset(
+    {"host", "reporter", "interviewer", "moderator", "journalist", "presenter", "anchor"}
+)
+ROLE_WORDS = INTERVIEWER_ROLE_WORDS | {"guest", "interviewee", "audience", "speaker"}
+QUESTION_LABELS = frozenset({"q", "question", "问"})
+ANSWER_LABELS = frozenset({"a", "answer", "答"})
+DEFAULT_INTERVIEWER = "Interviewer"
+DEFAULT_INTERVIEWEE = "Interviewee"
+UNLABELLED_ANSWER_ATTRIBUTION = "answer to the interviewer"
+
+# Label text, optional space, colon (ASCII or full-width), at the start of a line.
+_LABEL = re.compile(r"(?P<name>[^\s:：][^:：\r\n]{0,47}?)[ \t\u3000]*[:：]")
+_PARENTHETICAL = re.compile(r"\s*[(（][^()（）]{1,40}[)）]$")
+_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Madam)\.?$")
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+# Capitalised phrases that open lines with a colon but are not people.
+_NOT_NAMES = frozenset(
+    """note notes update updates source sources photo photos image video caption credit
+    credits warning tip tips example examples summary conclusion background keywords tags
+    date time author disclaimer copyright related translator title subject abstract location
+    address email e-mail phone tel fax website url link links contact pros cons price specs
+    bonus step chapter part lesson rule result results yes no ps p.s faq http https edit fact
+    facts quote important attention reminder notice news breaking exclusive interview
+    transcript watch listen read more see also editor's editor’s""".split()
+)
+_NOT_FIRST_WORDS = frozenset(
+    """the this that these those in on at as but and so for with from to of a an my our your
+    his her their its it we i you he she they what why how when where who which step part
+    chapter note if because after before then now here there one two three""".split()
+)
+
+
+def normalise_name(name: str) -> str:
+    """Case- and spacing-insensitive key for names and aliases."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True)
+class TurnLabel:
+    """``name`` as written; ``start``..``content_start`` covers label, colon and spacing."""
+
+    start: int
+    end: int  # just after the colon
+    content_start: int  # first character of what is said (== end of line when nothing)
+    name: str
+    kind: str  # "known", "question", "answer", "role" or "name" (a capitalised name)
+
+    @property
+    def is_strong(self) -> bool:
+        """Labels that are turns even when they occur only once."""
+        return self.kind != "name"
+
+
+def find_turn_label(
+    text: str, start: int, end: int, label_names: Iterable[str] = ()
+) -> TurnLabel | None:
+    """The turn label opening the line ``text[start:end]`` (``start`` at its first
+    non-space character), or None.  ``label_names`` are normalised known names/aliases.
+    """
+    match = _LABEL.match(text, start, end)
+    if match is None:
+        return None
+    after = match.end()
+    if text.startswith("//", after):  # "Http://..." is an address, not a speaker
+        return None
+    name = " ".join(match.group("name").split())
+    kind = classify_label(name, label_names)
+    if kind is None:
+        return None
+    content_start = after
+    while content_start < end and text[content_start].isspace():
+        content_start += 1
+    return TurnLabel(start, after, content_start, name, kind)
+
+
+def classify_label(name: str, label_names: Iterable[str] = ()) -> str | None:
+    """What kind of label ``name`` is, or None when it does not look like a speaker."""
+    key = normalise_name(name)
+    if key in label_names:
+        return "known"
+    if key in QUESTION_LABELS:
+        return "question"
+    if key in ANSWER_LABELS:
+        return "answer"
+    if key in ROLE_WORDS:
+        return "role"
+    if key in _NOT_NAMES or key.split()[0] in _NOT_FIRST_WORDS:
+        return None
+    return "name" if looks_like_name(name) else None
+
+
+def looks_like_name(name: str) -> bool:
+    """1-3 capitalised words (an honorific and a parenthetical allowed), ALL CAPS, or CJK."""
+    name = _PARENTHETICAL.sub("", name)
+    if _CJK_NAME.fullmatch(name):
+        return True
+    words = name.split()
+    if words and _HONORIFIC.fullmatch(words[0]):
+        words = words[1:]
+    if not 1 <= len(words) <= 3:
+        return False
+    for word in words:
+        letters = word.replace("-", "").replace("'", "").replace("’", "").replace(".", "")
+        if not letters.isalpha() or not word[0].isupper():
+            return False
+    return True
+
+
+def find_speaker_turns(
+    text: str, line_spans: Sequence[tuple[int, int]], label_names: Iterable[str] = ()
+) -> dict[int, TurnLabel]:
+    """Turn labels by line index, for lines given as stripped ``(start, end)`` spans.
+
+    A capitalised name followed by a colon ("Xiaomi Band: ...") is only a turn when the
+    text is a dialogue: some label occurs twice, or the text has Q/A, role or known labels.  Pass only the lines that may hold turns (not the title, not page metadata).
+    """
+    label_names = frozenset(label_names)
+    candidates: dict[int, TurnLabel] = {}
+    for index, (start, end) in enumerate(line_spans):
+        if start < end:
+            label = find_turn_label(text, start, end, label_names)
+            if label is not None:
+                candidates[index] = label
+    counts = Counter(normalise_name(label.name) for label in candidates.values())
+    dialogue = any(label.is_strong for label in candidates.values()) or any(
+        count >= 2 for count in counts.values()
+    )
+    return {index: label for index, label in candidates.items() if label.is_strong or dialogue}
+
+
+def is_question(paragraph: str) -> bool:
+    """A paragraph whose last sentence ends with a question mark."""
+    stripped = paragraph.rstrip().rstrip(CLOSING_MARKS)
+    return bool(stripped) and stripped[-1] in "?？"
+
+
+class PeopleDirectory:
+    """Resolves names as written to canonical names and remembers who was referenced."""
+
+    def __init__(self, known_people: Iterable[KnownPerson], metadata: SourceMetadata):
+        self._known: dict[str, KnownPerson] = {}
+        self._written_names: list[str] = []
+        for person in known_people:
+            for written in (person.name, *person.aliases):
+                if written.strip():
+                    self._known.setdefault(normalise_name(written), person)
+                    self._written_names.append(written.strip())
+        self._metadata = metadata
+        self._forms: dict[str, list[str]] = {}
+
+    @property
+    def label_names(self) -> frozenset[str]:
+        """Names that make a label even when written in lower case ("lei jun:")."""
+        extra = (self._metadata.subject, self._metadata.interviewer)
+        return frozenset(self._known) | {normalise_name(n) for n in extra if n.strip()}
+
+    @property
+    def known_names(self) -> list[str]:
+        """Names and aliases as written, plus the subject's and interviewer's names."""
+        extra = [n.strip() for n in (self._metadata.subject, self._metadata.interviewer)]
+        return [*self._written_names, *(n for n in extra if n)]
+
+    def known_person(self, written: str) -> KnownPerson | None:
+        return self._known.get(normalise_name(written))
+
+    def resolve(self, written: str) -> str:
+        """Canonical name for ``written``: a known person's name, else a tidied spelling."""
+        written = " ".join(written.split())
+        person = self.known_person(written)
+        return self.resolve_as(written, person.name if person else tidy_name(written))
+
+    def resolve_as(self, written: str, canonical: str) -> str:
+        """Record ``written`` ("Wang") as another spelling of ``canonical`` ("Wang Chuan")."""
+        written = " ".join(written.split())
+        forms = self._forms.setdefault(canonical, [])
+        if normalise_name(written) != normalise_name(canonical) and written not in forms:
+            forms.append(written)
+        return canonical
+
+    def interviewer_name(self) -> str:
+        return self.resolve(self._metadata.interviewer.strip() or DEFAULT_INTERVIEWER)
+
+    def subject_name(self) -> str:
+        return self.resolve(self._metadata.subject.strip() or DEFAULT_INTERVIEWEE)
+
+    def speaker_of(self, label: TurnLabel) -> str:
+        if label.kind == "question":
+            return self.interviewer_name()
+        if label.kind == "answer":
+            return self.subject_name()
+        return self.resolve(label.name)
+
+    def is_interviewer_label(self, label: TurnLabel) -> bool:
+        if label.kind == "question":
+            return True
+        if label.kind == "role":
+            return normalise_name(label.name) in INTERVIEWER_ROLE_WORDS
+        interviewer = self._metadata.interviewer.strip()
+        return bool(interviewer) and self.speaker_of(label) == self.resolve(interviewer)
+
+    def planned_people(self, names_in_order: Iterable[str]) -> list[PlannedPerson]:
+        """One PlannedPerson per distinct name, with the other spellings seen as aliases."""
+        people = []
+        seen = set()
+        for name in names_in_order:
+            if name in seen:
+                continue
+            seen.add(name)
+            known = self.known_person(name)
+            known_keys = (
+                {normalise_name(a) for a in (known.name, *known.aliases)} if known else set()
+            )
+            aliases = [
+                form for form in self._forms.get(name, []) if normalise_name(form) not in known_keys
+            ]
+            people.append(PlannedPerson(name=name, aliases=aliases, existing=known is not None))
+        return people
+
+
+def tidy_name(written: str) -> str:
+    """``LEI JUN`` and ``reporter`` become ``Lei Jun`` and ``Reporter``; mixed case is kept."""
+    written = written.strip().rstrip(":：,")
+    if written.islower() or written.isupper():
+        return string.capwords(written)
+    return written
+
+
+@dataclass
+class ParagraphTurn:
+    """What role assignment needs to know about one paragraph of the text."""
+
+    kind: str  # "title", "metadata", "chrome" or "text"
+    label: TurnLabel | None = None
+    question: bool = False  # the paragraph (without its label) ends with "?"
+
+
+def assign_roles(
+    paragraphs: Sequence[ParagraphTurn], metadata: SourceMetadata, people: PeopleDirectory
+) -> list[tuple[str, str | None]]:
+    """``(role, speaker)`` per paragraph: title/metadata/chrome pass through, the rest are
+    body, question or answer.  Speakers are canonical names (see :class:`PeopleDirectory`).
+    """
+    text_indexes = [i for i, p in enumerate(paragraphs) if p.kind == "text"]
+    results: list[tuple[str, str | None]] = [(p.kind, None) for p in paragraphs]
+    if is_interview(paragraphs, metadata):
+        _assign_interview_roles(paragraphs, text_indexes, people, results)
+        return results
+    labelled = [i for i in text_indexes if paragraphs[i].label is not None]
+    default = None
+    if metadata.kind in ("essay", "speech") and metadata.subject.strip():
+        default = people.subject_name()
+    # In a dialogue, unlabelled paragraphs continue the last speaker's turn.
+    dialogue = len(labelled) >= 2
+    current = default
+    for i in text_indexes:
+        label = paragraphs[i].label
+        if label is not None:
+            speaker = people.speaker_of(label)
+            if dialogue:
+                current = speaker
+        else:
+            speaker = current
+        results[i] = ("body", speaker)
+    return results
+
+
+def is_interview(paragraphs: Sequence[ParagraphTurn], metadata: SourceMetadata) -> bool:
+    """Declared an interview, or has Q/A or interviewer labels, or a labelled turn
+    followed by question paragraphs."""
+    if metadata.kind == "interview":
+        return True
+    seen_label = False
+    for paragraph in paragraphs:
+        if paragraph.kind != "text":
+            continue
+        label = paragraph.label
+        if label is not None:
+            if label.kind in ("question", "answer"):
+                return True
+            if label.kind == "role" and normalise_name(label.name) in INTERVIEWER_ROLE_WORDS:
+                return True
+            seen_label = True
+        elif seen_label and paragraph.question:
+            return True
+    return False
+
+
+def _assign_interview_roles(
+    paragraphs: Sequence[ParagraphTurn],
+    text_indexes: Sequence[int],
+    people: PeopleDirectory,
+    results: list[tuple[str, str | None]],
+) -> None:
+    labels = {i: paragraphs[i].label for i in text_indexes if paragraphs[i].label is not None}
+    asking = {i for i, label in labels.items() if people.is_interviewer_label(label)}
+    interviewer_votes = Counter(people.speaker_of(labels[i]) for i in sorted(asking))
+    interviewee_votes = Counter(
+        people.speaker_of(label) for i, label in sorted(labels.items()) if i not in asking
+    )
+    interviewer = (
+        interviewer_votes.most_common(1)[0][0] if interviewer_votes else people.interviewer_name()
+    )
+    interviewee = (
+        interviewee_votes.most_common(1)[0][0] if interviewee_votes else people.subject_name()
+    )
+    # When the text labels its questions, an unlabelled "?" paragraph is a rhetorical
+    # question inside a turn, not a new question.
+    questions_are_labelled = len(asking) >= 2
+
+    def opens_question(i: int) -> bool:
+        return paragraphs[i].question and i not in labels and not questions_are_labelled
+
+    # For each paragraph: does the next turn change (a label or an unlabelled question)
+    # hand the word to the interviewee?  Decides whether unlabelled text after a labelled
+    # question is more of the question or already the answer.
+    next_turn_is_interviewee: dict[int, bool] = {}
+    upcoming = False
+    for i in reversed(text_indexes):
+        next_turn_is_interviewee[i] = upcoming
+        if i in labels:
+            upcoming = i not in asking
+        elif opens_question(i):
+            upcoming = False
+
+    state = "intro"
+    last_question_labelled = False
+    asker = interviewer
+    answerer = interviewee
+    for i in text_indexes:
+        if i in labels:
+            speaker = people.speaker_of(labels[i])
+            if i in asking:
+                state, asker, last_question_labelled = "question", speaker, True
+                results[i] = ("question", speaker)
+            else:
+                state, answerer = "answer", speaker
+                results[i] = ("answer", speaker)
+        elif opens_question(i):
+            state, asker, last_question_labelled = "question", interviewer, False
+            results[i] = ("question", interviewer)
+        elif state == "intro":
+            results[i] = ("body", None)
+        elif state == "question":
+            if last_question_labelled and next_turn_is_interviewee[i]:
+                results[i] = ("question", asker)
+            else:
+                state, answerer = "answer", interviewee
+                results[i] = ("answer", interviewee)
+        else:
+            results[i] = ("answer", answerer)

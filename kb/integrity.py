@@ -1,0 +1,38 @@
+"""Checks that nothing drifted: passages tile their source, quotes and claims are exact spans."""
+
+from collections.abc import Iterator
+
+from kb.models import Claim, Quote, Source
+
+
+def source_problems(source: Source) -> Iterator[str]:
+    text = source.text
+    cursor = 0
+    for number, (n, start, end, passage_text) in enumerate(
+        source.passages.order_by("number").values_list("number", "start", "end", "text"), 1
+    ):
+        where = f"{source.slug} ¶{n}"
+        if n != number:
+            yield f"{where}: passages are not numbered 1, 2, 3 …"
+        if start < cursor:
+            yield f"{where}: overlaps the passage before"
+        elif text[cursor:start].strip():
+            yield f"{where}: text before it belongs to no passage"
+        if text[start:end] != passage_text:
+            yield f"{where}: text differs from source.text[{start}:{end}]"
+        cursor = max(cursor, end)
+    if text[cursor:].strip():
+        yield f"{source.slug}: text after the last passage belongs to no passage"
+
+
+def corpus_problems() -> Iterator[str]:
+    for source in Source.objects.only("slug", "text").iterator(chunk_size=50):
+        yield from source_problems(source)
+    for quote in Quote.objects.select_related("source", "passage").iterator(chunk_size=500):
+        if quote.source.text[quote.start : quote.end] != quote.text:
+            yield f"quote {quote.pk}: text differs from its span in {quote.source.slug}"
+        if not quote.passage.contains(quote.start, quote.end):
+            yield f"quote {quote.pk}: span not inside passage ¶{quote.passage.number}"
+    for claim in Claim.objects.filter(passage__isnull=False).select_related("passage"):
+        if not claim.passage.contains(claim.start, claim.end):
+            yield f"claim {claim.pk}: evidence not inside passage ¶{claim.passage.number}"

@@ -1,0 +1,434 @@
+"""The knowledge base: sources stored whole, and everything else pointing into them.
+
+A Source keeps its original text exactly as decoded. A Passage is a span of that text,
+a Quote a span inside a passage, a Claim of a Principle cites a span. All offsets are
+Python string indices into ``Source.text``, so every statement on the site can be
+traced to exact words, and ``verify_corpus`` can prove that nothing drifted.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+def unique_slug(model, value: str, *, max_length: int = 80, exclude_pk=None) -> str:
+    """A slug for ``value`` not yet used by ``model`` (``-2``, ``-3`` … appended)."""
+    base = slugify(value)[:max_length].strip("-") or "item"
+    slug, n = base, 2
+    taken = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
+    while taken.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)] + suffix
+        n += 1
+    return slug
+
+
+http_url_validator = URLValidator(schemes=["http", "https"])
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+
+
+class Person(models.Model):
+    """Someone who speaks in the sources: an interviewee, an interviewer, a quoted analyst."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    # Other ways the texts name them ("Lei", "lei jun", "Mr. Lei"): used to resolve speaker
+    # labels and surnames on import.
+    aliases = models.JSONField(default=list, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("kb:person", args=[self.slug])
+
+    def clean(self):
+        if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
+            raise ValidationError({"aliases": "Aliases must be a list of names."})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Person, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+
+class Theme(models.Model):
+    """A subject that quotes and principles are tagged with (focus, pricing, users …)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("kb:theme", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Theme, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_counts(self, *, include_boilerplate: bool = False):
+        """Annotate ``passage_count``: by default the passages readers see (no page chrome)."""
+        only = Q() if include_boilerplate else Q(passages__is_boilerplate=False)
+        return self.annotate(passage_count=Count("passages", filter=only, distinct=True))
+
+
+class Source(models.Model):
+    """One original document (interview, article …), stored exactly as decoded, never rewritten."""
+
+    class Kind(models.TextChoices):
+        INTERVIEW = "interview", "Interview"
+        ARTICLE = "article", "Article"
+        ESSAY = "essay", "Essay"
+        PROFILE = "profile", "Profile"
+        SPEECH = "speech", "Speech"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    url = models.URLField(max_length=500, blank=True, validators=[http_url_validator])
+    author = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    published = models.DateField(null=True, blank=True)
+    # The year alone when the exact date is unknown; follows `published` when that is set.
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=20, default="en")
+    text = models.TextField(help_text="The original text exactly as decoded. Never rewritten.")
+    sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    notes = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite
+    # (which keeps its FTS5 index in separate tables). Never edited by hand.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "title"]
+        indexes = [
+            # Source list ordered and filtered by year (newest first).
+            models.Index(fields=["-year", "title"], name="source_year_title"),
+            models.Index(fields=["kind"], name="source_kind"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("kb:source", args=[self.slug])
+
+    def clean(self):
+        if self.published and self.year and self.published.year != self.year:
+            raise ValidationError({"year": "The year must match the published date."})
+
+    def save(self, *args, **kwargs):
+        import hashlib
+
+        self.sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        if self.published:
+            self.year = self.published.year
+        if not self.slug:
+            self.slug = unique_slug(Source, self.title, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+
+class PassageQuerySet(models.QuerySet):
+    def public(self):
+        """Passages readers see: page chrome (boilerplate) is kept but hidden."""
+        return self.filter(is_boilerplate=False)
+
+
+class Passage(models.Model):
+    """A numbered span ``source.text[start:end]``; the passages of a source tile its text."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
+    number = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    # A turn's speaker; SET_NULL so deleting a person never deletes the source's text.
+    speaker = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="passages"
+    )
+    is_boilerplate = models.BooleanField(
+        default=False, help_text="Page chrome: kept in the text, hidden from pages and search."
+    )
+    # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite
+    # (which keeps its FTS5 index in separate tables). Never edited by hand.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+
+    objects = PassageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "number"], name="passage_unique_number"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="passage_start_lt_end"),
+            models.CheckConstraint(condition=Q(start__gte=0), name="passage_start_gte_0"),
+        ]
+        indexes = [
+            # "Which passage holds this offset?" when anchoring quotes and claims.
+            models.Index(fields=["source", "start"], name="passage_source_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.slug} ¶{self.number}"
+
+    @property
+    def anchor(self) -> str:
+        return f"p-{self.number}"
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#{self.anchor}"
+
+    def contains(self, start: int, end: int) -> bool:
+        return self.start <= start < end <= self.end
+
+    def clean(self):
+        if self.source_id and self.source.text[self.start : self.end] != self.text:
+            raise ValidationError("The passage text must be exactly source.text[start:end].")
+
+
+def span_errors(source: Source, passage: Passage, start: int, end: int, text: str | None) -> dict:
+    """What is wrong with the span ``start:end`` cited from ``passage`` (empty when right)."""
+    if passage.source_id != source.pk:
+        return {"passage": "The passage belongs to another source."}
+    if not passage.contains(start, end):
+        return {
+            "start": f"The span {start}–{end} is not inside passage ¶{passage.number} "
+            f"({passage.start}–{passage.end})."
+        }
+    if text is not None and source.text[start:end] != text:
+        return {"text": "The text must be exactly the source's words at start:end."}
+    return {}
+
+
+class QuoteQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Published quotes for readers; staff also see drafts (pages mark them)."""
+        if user is not None and user.is_staff:
+            return self.all()
+        return self.published()
+
+    def for_theme(self, theme):
+        return self.filter(themes=theme)
+
+    def with_related(self):
+        return self.select_related("speaker", "source", "passage").prefetch_related(
+            Prefetch("themes", queryset=Theme.objects.order_by("name"))
+        )
+
+
+class Quote(models.Model):
+    """Words someone said, an exact span of a source, curated from candidates."""
+
+    text = models.TextField()
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="quotes")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="quotes")
+    # SET_NULL: an unnamed source ("a person close to the company") has no person either.
+    speaker = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    attribution = models.CharField(
+        max_length=300, blank=True, help_text='As written: "said Wang Chuan", "he added".'
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="quotes")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    note = models.TextField("editor's note", blank=True)
+    featured = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite
+    # (which keeps its FTS5 index in separate tables). Never edited by hand.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="quote_start_lt_end"),
+            models.UniqueConstraint(
+                fields=["source", "start", "end"], name="quote_unique_span_per_source"
+            ),
+        ]
+        indexes = [
+            # Public quote lists: published, featured first on the home page.
+            models.Index(fields=["status", "featured"], name="quote_status_featured"),
+            # Quotes of a passage, highlighted on the source page.
+            models.Index(fields=["passage", "start"], name="quote_passage_start"),
+        ]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:77] + "…"
+
+    def get_absolute_url(self):
+        return reverse("kb:quote", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    def clean(self):
+        if not self.source_id or not self.passage_id:
+            return
+        errors = span_errors(self.source, self.passage, self.start, self.end, self.text)
+        if errors:
+            raise ValidationError(errors)
+
+
+class PrincipleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        if user is not None and user.is_staff:
+            return self.all()
+        return self.published()
+
+
+class Principle(models.Model):
+    """A rule of conduct that the sources back, made of ordered claims with evidence."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    summary = models.TextField(blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="principles")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite
+    # (which keeps its FTS5 index in separate tables). Never edited by hand.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+
+    objects = PrincipleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("kb:principle", args=[self.slug])
+
+    def clean(self):
+        if self.status == Status.PUBLISHED and self.pk:
+            if self.claims.filter(passage__isnull=True).exists():
+                raise ValidationError(
+                    {"status": "A principle with a claim lacking evidence cannot be published."}
+                )
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Principle, self.title, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def source_count(self) -> int:
+        return len({claim.passage.source_id for claim in self.claims.all() if claim.passage_id})
+
+
+class Claim(models.Model):
+    """A sentence in the editor's words, backed by a span of a passage (its evidence)."""
+
+    principle = models.ForeignKey(Principle, on_delete=models.CASCADE, related_name="claims")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField("claim")
+    # The evidence: nullable while a draft claim still lacks it (then it cannot be published).
+    passage = models.ForeignKey(
+        Passage, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["principle", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(passage__isnull=True, start__isnull=True, end__isnull=True)
+                    | Q(passage__isnull=False, start__lt=F("end"))
+                ),
+                name="claim_evidence_is_a_span",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.passage_id is not None
+
+    @property
+    def evidence_text(self) -> str:
+        if not self.has_evidence:
+            return ""
+        # The passage is an exact span of the source, so slicing it needs no whole source text.
+        offset = self.passage.start
+        return self.passage.text[self.start - offset : self.end - offset]
+
+    def get_absolute_url(self):
+        return self.passage.get_absolute_url() if self.passage_id else ""
+
+    def clean(self):
+        if self.passage_id is None:
+            if self.start is not None or self.end is not None:
+                raise ValidationError("A span needs a passage.")
+            return
+        if self.start is None or self.end is None or self.start >= self.end:
+            raise ValidationError("Evidence needs start < end.")
+        errors = span_errors(self.passage.source, self.passage, self.start, self.end, None)
+        if errors:
+            raise ValidationError(errors)
+
+
+class SearchAlias(models.Model):
+    """A search term and what it means (Millet ⇄ Xiaomi): queries are expanded with it."""
+
+    term = models.CharField(max_length=100)
+    means = models.CharField(max_length=100)
+    two_way = models.BooleanField(default=True, help_text="Also expand the meaning to the term.")
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name_plural = "search aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["term", "means"], name="alias_unique_pair"),
+        ]
+
+    def __str__(self):
+        arrow = "⇄" if self.two_way else "→"
+        return f"{self.term} {arrow} {self.means}"

@@ -1,0 +1,562 @@
+"""Search: the one entry point the views, the filters and the API call.
+
+``search(query, …)`` runs a ranked full-text search over quotes, passages, principles and
+sources and returns a ``SearchResults`` (per-type counts, ranked hits with highlighted
+snippets, theme and speaker facets, a "did you mean" suggestion). ``filter_quotes`` is the
+same search as a filter of a quote queryset (the quote list's and the API's ``q``).
+
+The backend follows ``connection.vendor``: PostgreSQL (weighted tsvector columns, GIN
+indexes, ts_rank, ts_headline, pg_trgm) or SQLite (FTS5 tables, bm25, snippet()). Both keep
+their index in sync with database triggers, created by the ``kb`` migration and re-created
+after every ``migrate`` if a table rebuild dropped them; ``rebuild_search_index`` rebuilds
+everything. Queries use the web-search syntax (see ``kb.search.query``) widened by the
+editors' aliases (``kb.search.aliases``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Count, QuerySet
+from django.db.models.signals import post_migrate
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from kb.search import postgres, sqlite
+from kb.search.aliases import alias_map, expand, expand_terms
+from kb.search.query import (
+    MAX_QUERY_LENGTH,
+    MAX_TERMS,
+    Phrase,
+    Query,
+    node_text,
+    parse,
+)
+
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "MAX_TERMS",
+    "TYPES",
+    "Facet",
+    "Hit",
+    "SearchResults",
+    "clear_index",
+    "ensure_index",
+    "expand_terms",
+    "filter_quotes",
+    "install_index",
+    "markup",
+    "parse",
+    "query_terms",
+    "rebuild_index",
+    "search",
+]
+
+TYPES = ("quote", "passage", "principle", "source")
+TYPE_LABELS = {
+    "quote": ("quote", "quotes"),
+    "passage": ("passage", "passages"),
+    "principle": ("principle", "principles"),
+    "source": ("source", "sources"),
+}
+# Markers the backends put around matched words: private-use characters no text contains.
+START, STOP = "\ue000\ue001", "\ue001\ue000"
+MARK_RE = re.compile(f"({re.escape(START)}|{re.escape(STOP)})")
+SUGGEST_WORDS = 5
+
+
+def backend(connection=None):
+    """The module implementing search for ``connection``'s vendor."""
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    return postgres if connection.vendor == "postgresql" else sqlite
+
+
+def markup(raw: str | None) -> SafeString:
+    """Text with backend markers as HTML: the text escaped, only ``<mark>`` as markup."""
+    out, open_ = [], False
+    for piece in MARK_RE.split(raw or ""):
+        if piece == START:
+            if not open_:
+                out.append("<mark>")
+                open_ = True
+        elif piece == STOP:
+            if open_:
+                out.append("</mark>")
+                open_ = False
+        elif piece:
+            out.append(str(escape(piece)))
+    if open_:
+        out.append("</mark>")
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text is escaped above
+
+
+def _marked(raw: str | None) -> bool:
+    return bool(raw) and START in raw
+
+
+# --- Results -------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """One result: enough for a page, the API and a link to the exact place."""
+
+    type: str
+    id: int
+    title: str
+    title_html: SafeString
+    snippet: SafeString
+    url: str
+    source: str | None  # the source's slug
+    passage: int | None  # the passage's id
+    rank: float
+    obj: object  # the Quote, Passage, Principle or Source
+
+
+@dataclass
+class Facet:
+    slug: str
+    name: str
+    count: int
+    active: bool = False
+
+
+@dataclass
+class SearchResults:
+    query: str  # the query as searched (cleaned and bounded)
+    parsed: Query
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    groups: dict[str, list[Hit]] = field(default_factory=dict)
+    facets: dict[str, list[Facet]] = field(default_factory=lambda: {"theme": [], "speaker": []})
+    suggestion: str | None = None
+    theme: object = None
+    speaker: object = None
+    unknown: dict[str, str] = field(default_factory=dict)  # filter: the slug not found
+    runner: _Runner | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there was nothing to search for (no required word)."""
+        return self.parsed.is_empty
+
+    @property
+    def hits(self) -> list[Hit]:
+        return [hit for kind in TYPES for hit in self.groups.get(kind, [])]
+
+    def more(self, kind: str, offset: int, limit: int) -> list[Hit]:
+        """Hits ``offset`` to ``offset + limit`` of one type, in rank order."""
+        if self.runner is None or limit <= 0 or not self.counts.get(kind):
+            return []
+        return self.runner.hits(kind, offset, limit)
+
+    def sequence(self, types=TYPES) -> HitSequence:
+        """The hits of ``types`` one type after the other, sliceable (for a Paginator)."""
+        return HitSequence(self, tuple(types))
+
+
+class HitSequence:
+    """A lazy list of hits: ``count()`` from the counts, slices fetched when asked for."""
+
+    def __init__(self, results: SearchResults, types: tuple[str, ...]):
+        self.results, self.types = results, types
+
+    def count(self) -> int:
+        return sum(self.results.counts.get(kind, 0) for kind in self.types)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        if isinstance(item, int):
+            found = self[item : item + 1]
+            if not found:
+                raise IndexError(item)
+            return found[0]
+        start, stop, _ = item.indices(self.count())
+        hits: list[Hit] = []
+        offset = start
+        for kind in self.types:
+            wanted = stop - start - len(hits)
+            if wanted <= 0:
+                break
+            available = self.results.counts.get(kind, 0)
+            if offset >= available:
+                offset -= available
+                continue
+            hits.extend(self.results.more(kind, offset, wanted))
+            offset = 0
+        return hits
+
+
+# --- Running a search ----------------------------------------------------------------------
+
+
+def _is_staff(user) -> bool:
+    return bool(getattr(user, "is_staff", False))
+
+
+def base_queryset(kind: str, *, user=None, theme=None, speaker=None) -> QuerySet:
+    """What ``user`` may find of ``kind``, narrowed to a theme and a speaker.
+
+    Drafts are found by staff only; boilerplate passages (page chrome) by nobody.
+    """
+    from kb.models import Claim, Passage, Principle, Quote, Source
+
+    quotes = Quote.objects.visible_to(user if _is_staff(user) else None)
+    if kind == "quote":
+        queryset = quotes
+        if theme is not None:
+            queryset = queryset.filter(pk__in=quotes.filter(themes=theme).values("pk"))
+        if speaker is not None:
+            queryset = queryset.filter(speaker=speaker)
+    elif kind == "passage":
+        queryset = Passage.objects.public()
+        if theme is not None:
+            queryset = queryset.filter(pk__in=quotes.filter(themes=theme).values("passage"))
+        if speaker is not None:
+            queryset = queryset.filter(speaker=speaker)
+    elif kind == "principle":
+        queryset = Principle.objects.visible_to(user if _is_staff(user) else None)
+        if theme is not None:
+            queryset = queryset.filter(pk__in=queryset.filter(themes=theme).values("pk"))
+        if speaker is not None:
+            cited = Claim.objects.filter(passage__speaker=speaker).values("principle")
+            queryset = queryset.filter(pk__in=cited)
+    elif kind == "source":
+        queryset = Source.objects.all()
+        if theme is not None:
+            queryset = queryset.filter(pk__in=quotes.filter(themes=theme).values("source"))
+        if speaker is not None:
+            spoken = Passage.objects.public().filter(speaker=speaker).values("source")
+            queryset = queryset.filter(pk__in=spoken)
+    else:
+        raise ValueError(f"Unknown search type {kind!r}: use one of {', '.join(TYPES)}.")
+    return queryset
+
+
+def _with_related(kind: str, queryset: QuerySet) -> QuerySet:
+    """What a hit shows, loaded in a fixed number of queries (never whole source texts)."""
+    if kind == "quote":
+        return queryset.with_related().defer(
+            "source__text",
+            "passage__text",
+            "search_vector",
+            "source__search_vector",
+            "passage__search_vector",
+        )
+    if kind == "passage":
+        return queryset.select_related("source", "speaker").defer(
+            "source__text", "search_vector", "source__search_vector"
+        )
+    if kind == "principle":
+        return queryset.prefetch_related("themes").defer("search_vector")
+    return queryset.defer("text", "search_vector")
+
+
+class _Runner:
+    """A parsed, expanded and compiled query bound to a user and filters."""
+
+    def __init__(self, query: Query, *, user, theme, speaker, connection):
+        self.query, self.user, self.theme, self.speaker = query, user, theme, speaker
+        self.connection = connection
+        self.backend = backend(connection)
+        self.compiled = self.backend.compile_query(query)
+
+    def matches(self, kind: str, *, theme=..., speaker=...) -> QuerySet:
+        queryset = base_queryset(
+            kind,
+            user=self.user,
+            theme=self.theme if theme is ... else theme,
+            speaker=self.speaker if speaker is ... else speaker,
+        )
+        return self.backend.filter_matches(queryset, kind, self.compiled)
+
+    def count(self, kind: str) -> int:
+        return self.matches(kind).count()
+
+    def hits(self, kind: str, offset: int, limit: int) -> list[Hit]:
+        ranked = self.backend.annotate_rank(self.matches(kind), kind, self.compiled)
+        rows = list(
+            _with_related(kind, ranked).order_by("-search_rank", "pk")[offset : offset + limit]
+        )
+        marked = self.backend.highlights(
+            self.connection, kind, self.compiled, [row.pk for row in rows], START, STOP
+        )
+        return [_hit(kind, row, marked.get(row.pk, {})) for row in rows]
+
+    def facets(self) -> dict[str, list[Facet]]:
+        """Theme counts (matching quotes and principles, speaker filter applied) and speaker
+        counts (matching quotes and passages, theme filter applied)."""
+        from kb.models import Person, Theme
+
+        themes: dict[int, int] = {}
+        for kind, through in (("quote", "themes"), ("principle", "themes")):
+            rows = (
+                self.matches(kind, theme=None)
+                .order_by()
+                .values_list(through)
+                .annotate(n=Count("pk", distinct=True))
+            )
+            for theme_id, n in rows:
+                if theme_id is not None:
+                    themes[theme_id] = themes.get(theme_id, 0) + n
+        speakers: dict[int, int] = {}
+        for kind in ("quote", "passage"):
+            rows = (
+                self.matches(kind, speaker=None)
+                .order_by()
+                .values_list("speaker")
+                .annotate(n=Count("pk", distinct=True))
+            )
+            for person_id, n in rows:
+                if person_id is not None:
+                    speakers[person_id] = speakers.get(person_id, 0) + n
+        found = {}
+        for name, model, counts, active in (
+            ("theme", Theme, themes, self.theme),
+            ("speaker", Person, speakers, self.speaker),
+        ):
+            objects = (
+                model.objects.filter(pk__in=counts).only("pk", "slug", "name") if counts else []
+            )
+            found[name] = sorted(
+                (
+                    Facet(o.slug, o.name, counts[o.pk], active is not None and o.pk == active.pk)
+                    for o in objects
+                ),
+                key=lambda f: (-f.count, f.name.lower()),
+            )
+        return found
+
+
+def _hit(kind: str, row, marked: dict) -> Hit:
+    rank = float(getattr(row, "search_rank", 0.0) or 0.0)
+    if kind == "quote":
+        snippet = markup(marked.get("text")) if marked.get("text") else escape(row.text)
+        return Hit(
+            kind,
+            row.pk,
+            Truncator(row.text).chars(100),
+            snippet,
+            snippet,
+            row.get_absolute_url(),
+            row.source.slug,
+            row.passage_id,
+            rank,
+            row,
+        )
+    if kind == "passage":
+        title = f"{row.source.title} ¶{row.number}"
+        text = marked.get("text") or Truncator(row.text).words(40)
+        return Hit(
+            kind,
+            row.pk,
+            title,
+            escape(title),
+            markup(text),
+            row.get_absolute_url(),
+            row.source.slug,
+            row.pk,
+            rank,
+            row,
+        )
+    if kind == "principle":
+        parts = [marked.get("claims"), marked.get("summary")]
+        text = next((p for p in parts if _marked(p)), None) or marked.get("summary") or row.summary
+        return Hit(
+            kind,
+            row.pk,
+            row.title,
+            markup(marked.get("title")) if marked.get("title") else escape(row.title),
+            markup(text) if text else mark_safe(""),
+            row.get_absolute_url(),
+            None,
+            None,
+            rank,
+            row,
+        )
+    parts = [marked.get("notes"), marked.get("byline")]
+    text = next((p for p in parts if _marked(p)), None) or marked.get("notes") or ""
+    return Hit(
+        kind,
+        row.pk,
+        row.title,
+        markup(marked.get("title")) if marked.get("title") else escape(row.title),
+        markup(text),
+        row.get_absolute_url(),
+        row.slug,
+        None,
+        rank,
+        row,
+    )
+
+
+def _resolve(model, value, name: str, unknown: dict):
+    """A Theme or Person from an instance or a slug; an unknown slug is reported, ignored."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, model):
+        return value
+    found = model.objects.filter(slug=str(value)[:80]).first() if "\x00" not in str(value) else None
+    if found is None:
+        unknown[name] = str(value)
+    return found
+
+
+def search(
+    query: str | None,
+    *,
+    types=TYPES,
+    user=None,
+    theme=None,
+    speaker=None,
+    limit: int = 5,
+    offset: int = 0,
+    facets: bool = True,
+    suggest: bool = True,
+) -> SearchResults:
+    """Search everything ``user`` may see for ``query``.
+
+    ``counts`` are given for every type; ``groups`` hold the hits ``offset`` to
+    ``offset + limit`` of each of ``types`` (more with ``results.more`` or
+    ``results.sequence``). ``theme`` and ``speaker`` are instances or slugs (an unknown slug
+    is listed in ``results.unknown`` and not applied). Any string is a valid query.
+    """
+    from kb.models import Person, Theme
+
+    types = tuple(types)
+    for kind in types:
+        if kind not in TYPES:
+            raise ValueError(f"Unknown search type {kind!r}: use one of {', '.join(TYPES)}.")
+    parsed = parse(query)
+    unknown: dict[str, str] = {}
+    theme = _resolve(Theme, theme, "theme", unknown)
+    speaker = _resolve(Person, speaker, "speaker", unknown)
+    results = SearchResults(query=parsed.raw, parsed=parsed, theme=theme, speaker=speaker)
+    results.unknown = unknown
+    if parsed.is_empty:
+        return results
+    connection = connections[DEFAULT_DB_ALIAS]
+    runner = _Runner(
+        expand(parsed, alias_map()),
+        user=user,
+        theme=theme,
+        speaker=speaker,
+        connection=connection,
+    )
+    results.runner = runner
+    results.counts = {kind: runner.count(kind) for kind in TYPES}
+    for kind in types:
+        results.groups[kind] = results.more(kind, offset, limit)
+    if facets and results.total:
+        results.facets = runner.facets()
+    if suggest and not results.total:
+        results.suggestion = _suggestion(parsed, user=user, connection=connection)
+    return results
+
+
+def _suggestion(parsed: Query, *, user, connection) -> str | None:
+    """The query with misspelt words replaced by the nearest indexed words, if it finds some."""
+    be = backend(connection)
+    if be is not postgres or not postgres.has_trigram(connection):
+        return None
+    replacements = {}
+    for word in parsed.words()[:SUGGEST_WORDS]:
+        if len(word) >= 3 and not word.isdigit():
+            better = be.suggest_word(connection, word)
+            if better and better != word:
+                replacements[word] = better
+    if not replacements:
+        return None
+
+    def fix(node):
+        if isinstance(node, Phrase):
+            return Phrase(tuple(replacements.get(w, w) for w in node.words))
+        return type(node)(tuple(fix(part) for part in node.parts))
+
+    pieces = [node_text(fix(node)) for node in parsed.positive]
+    pieces += ["-" + node_text(node) for node in parsed.negative]
+    suggestion = " ".join(pieces)
+    retry = search(suggestion, types=(), user=user, facets=False, suggest=False)
+    return suggestion if retry.total else None
+
+
+def filter_quotes(queryset: QuerySet, raw: str) -> QuerySet:
+    """The quotes of ``queryset`` matching ``raw`` (the same search as ``search``).
+
+    A query with no word leaves the queryset as it is; one with only excluded words
+    removes the quotes that have them. The queryset's order is kept.
+    """
+    parsed = parse(raw)
+    be = backend()
+    if parsed.is_empty:
+        if parsed.negative:
+            return be.exclude_matches(queryset, "quote", be.compile_any(parsed.negative))
+        return queryset
+    return be.filter_matches(queryset, "quote", be.compile_query(expand(parsed)))
+
+
+def query_terms(raw: str) -> list[str]:
+    """The required words of a user's query, bounded so any input is cheap to run."""
+    return parse(raw).words()
+
+
+# --- The index -----------------------------------------------------------------------------
+
+
+def install_index(connection=None) -> None:
+    """Create (or re-create) the index tables, triggers and indexes; idempotent."""
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    backend(connection).install(connection)
+
+
+def rebuild_index(connection=None) -> dict[str, int]:
+    """Re-index every row; returns the number of rows indexed per type."""
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    be = backend(connection)
+    be.install(connection)
+    return be.rebuild(connection)
+
+
+def clear_index(connection=None) -> None:
+    """Empty the index, leaving the triggers in place (tests; ``rebuild_index`` restores)."""
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    backend(connection).clear(connection)
+
+
+def ensure_index(connection=None) -> bool:
+    """Re-install and rebuild the index if its triggers are missing; True if it had to.
+
+    SQLite drops a table's triggers when a migration rebuilds the table, so this runs after
+    every ``migrate`` (post_migrate) once the search migration is applied.
+    """
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    be = backend(connection)
+    if be.is_installed(connection):
+        return False
+    be.install(connection)
+    be.rebuild(connection)
+    return True
+
+
+SEARCH_MIGRATION = ("kb", "0002_search")
+
+
+def _after_migrate(sender, app_config=None, using=DEFAULT_DB_ALIAS, **kwargs):
+    if app_config is None or app_config.label != "kb":
+        return
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    if SEARCH_MIGRATION in MigrationRecorder(connection).applied_migrations():
+        ensure_index(connection)
+
+
+post_migrate.connect(_after_migrate, dispatch_uid="kb.search.ensure_index")

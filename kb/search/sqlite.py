@@ -1,0 +1,274 @@
+"""SQLite backend: one FTS5 table per type (porter stemming), kept in sync by triggers.
+
+Each table's rowid is the indexed row's primary key. The triggers on the kb tables (and on
+the tables a document borrows from: themes, claims, source titles) rewrite the affected
+rows, so ``bulk_create``, ``QuerySet.update()``, raw SQL and deletes all stay in sync.
+Ranking is bm25 with per-column weights; highlights come from ``highlight()``/``snippet()``.
+"""
+
+from __future__ import annotations
+
+from django.db.models.expressions import RawSQL
+
+from kb.search.query import All, Any, Phrase, Query
+
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+# type: (FTS table, columns, bm25 weights, the indexed table, SELECT id + columns FROM it)
+THEMES_OF = (
+    "coalesce((SELECT group_concat(t.name, ' ') FROM {through} x JOIN kb_theme t "
+    "ON t.id = x.theme_id WHERE x.{fk} = {alias}.id), '')"
+)
+DOCUMENTS = {
+    "quote": (
+        "kb_search_quote",
+        ("text", "themes", "title"),
+        (10.0, 10.0, 2.0),
+        "kb_quote",
+        "SELECT q.id, q.text, "
+        + THEMES_OF.format(through="kb_quote_themes", fk="quote_id", alias="q")
+        + ", coalesce((SELECT s.title FROM kb_source s WHERE s.id = q.source_id), '') "
+        "FROM kb_quote q",
+    ),
+    "passage": (
+        "kb_search_passage",
+        ("text",),
+        (4.0,),
+        "kb_passage",
+        "SELECT q.id, q.text FROM kb_passage q",
+    ),
+    "principle": (
+        "kb_search_principle",
+        ("title", "summary", "claims", "themes"),
+        (10.0, 4.0, 10.0, 10.0),
+        "kb_principle",
+        "SELECT q.id, q.title, q.summary, "
+        "coalesce((SELECT group_concat(c.text, ' ') FROM kb_claim c "
+        "WHERE c.principle_id = q.id), ''), "
+        + THEMES_OF.format(through="kb_principle_themes", fk="principle_id", alias="q")
+        + " FROM kb_principle q",
+    ),
+    "source": (
+        "kb_search_source",
+        ("title", "byline", "notes"),
+        (10.0, 4.0, 2.0),
+        "kb_source",
+        "SELECT q.id, q.title, trim(coalesce(q.author, '') || ' ' || coalesce(q.publisher, '')), "
+        "q.notes FROM kb_source q",
+    ),
+}
+
+
+def _delete(kind: str, ids: str) -> str:
+    return f"DELETE FROM {DOCUMENTS[kind][0]} WHERE rowid IN ({ids});"
+
+
+def _insert(kind: str, ids: str) -> str:
+    table, columns, _, _, select = DOCUMENTS[kind]
+    return f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select} WHERE q.id IN ({ids});"
+
+
+def _refresh(kind: str, ids: str) -> str:
+    return _delete(kind, ids) + " " + _insert(kind, ids)
+
+
+def _triggers() -> dict[str, tuple[str, str, str, str]]:
+    """name: (event, table, WHEN condition or "", body)."""
+    triggers = {}
+
+    def own(kind: str, table: str, changed: list[str]) -> None:
+        when = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in ["id", *changed])
+        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, "", _refresh(kind, "NEW.id"))
+        triggers[f"kb_search_{table}_au"] = (
+            "UPDATE",
+            table,
+            when,
+            _delete(kind, "OLD.id") + " " + _refresh(kind, "NEW.id"),
+        )
+        triggers[f"kb_search_{table}_ad"] = ("DELETE", table, "", _delete(kind, "OLD.id"))
+
+    def borrowed(kind: str, table: str, fk: str) -> None:
+        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, "", _refresh(kind, f"NEW.{fk}"))
+        triggers[f"kb_search_{table}_au"] = (
+            "UPDATE",
+            table,
+            "",
+            _refresh(kind, f"OLD.{fk}") + " " + _refresh(kind, f"NEW.{fk}"),
+        )
+        triggers[f"kb_search_{table}_ad"] = ("DELETE", table, "", _refresh(kind, f"OLD.{fk}"))
+
+    own("quote", "kb_quote", ["text", "source_id"])
+    own("passage", "kb_passage", ["text"])
+    own("principle", "kb_principle", ["title", "summary"])
+    own("source", "kb_source", ["title", "author", "publisher", "notes"])
+    borrowed("quote", "kb_quote_themes", "quote_id")
+    borrowed("principle", "kb_principle_themes", "principle_id")
+    borrowed("principle", "kb_claim", "principle_id")
+    # A source's title is part of its quotes' documents, a theme's name of its tagged rows.
+    triggers["kb_search_kb_source_au_title"] = (
+        "UPDATE",
+        "kb_source",
+        "OLD.title IS NOT NEW.title",
+        _refresh("quote", "SELECT id FROM kb_quote WHERE source_id = NEW.id"),
+    )
+    triggers["kb_search_kb_theme_au"] = (
+        "UPDATE",
+        "kb_theme",
+        "OLD.name IS NOT NEW.name",
+        _refresh("quote", "SELECT quote_id FROM kb_quote_themes WHERE theme_id = NEW.id")
+        + " "
+        + _refresh(
+            "principle", "SELECT principle_id FROM kb_principle_themes WHERE theme_id = NEW.id"
+        ),
+    )
+    return triggers
+
+
+TRIGGERS = _triggers()
+
+
+def install(connection) -> None:
+    """Create (or re-create) the FTS5 tables and the triggers; idempotent."""
+    with connection.cursor() as cursor:
+        for table, columns, *_ in DOCUMENTS.values():
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
+                f"{', '.join(columns)}, tokenize = '{TOKENIZER}')"
+            )
+        for name, (event, table, when, body) in TRIGGERS.items():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            condition = f" WHEN {when}" if when else ""
+            cursor.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table}{condition} BEGIN {body} END"
+            )
+
+
+def uninstall(connection) -> None:
+    with connection.cursor() as cursor:
+        for name in TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for table, *_ in DOCUMENTS.values():
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def is_installed(connection) -> bool:
+    expected = set(TRIGGERS) | {table for table, *_ in DOCUMENTS.values()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') "
+            "AND name LIKE 'kb_search_%'"
+        )
+        found = {row[0] for row in cursor.fetchall()}
+    return expected <= found
+
+
+def rebuild(connection) -> dict[str, int]:
+    """Re-create every document from the kb tables; returns the number indexed per type."""
+    counts = {}
+    with connection.cursor() as cursor:
+        for kind, (table, columns, _, _, select) in DOCUMENTS.items():
+            cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select}")
+            cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            counts[kind] = cursor.fetchone()[0]
+    return counts
+
+
+def clear(connection) -> None:
+    """Empty the index (the triggers stay): for tests and for ``rebuild_search_index``."""
+    with connection.cursor() as cursor:
+        for table, *_ in DOCUMENTS.values():
+            cursor.execute(f"DELETE FROM {table}")
+
+
+# --- Queries -----------------------------------------------------------------------------
+
+
+def _render(node) -> str:
+    if isinstance(node, Phrase):
+        return '"' + " ".join(node.words).replace('"', '""') + '"'
+    joiner = " AND " if isinstance(node, All) else " OR "
+    assert isinstance(node, All | Any)
+    return "(" + joiner.join(_render(part) for part in node.parts) + ")"
+
+
+def compile_query(query: Query) -> str:
+    """The FTS5 MATCH expression: every user word is inside double quotes."""
+    positive = " AND ".join(_render(node) for node in query.positive)
+    if not query.negative:
+        return positive
+    negative = " OR ".join(_render(node) for node in query.negative)
+    return f"({positive}) NOT ({negative})"
+
+
+def compile_any(nodes) -> str:
+    """Rows matching any of ``nodes`` (used to exclude words when nothing is required)."""
+    return " OR ".join(_render(node) for node in nodes)
+
+
+def matching_ids(kind: str, expression: str) -> RawSQL:
+    table = DOCUMENTS[kind][0]
+    return RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (expression,))
+
+
+def filter_matches(queryset, kind: str, expression: str):
+    return queryset.filter(pk__in=matching_ids(kind, expression))
+
+
+def exclude_matches(queryset, kind: str, expression: str):
+    return queryset.exclude(pk__in=matching_ids(kind, expression))
+
+
+def annotate_rank(queryset, kind: str, expression: str):
+    """``search_rank``: minus bm25 (higher is better), for the rows of ``filter_matches``."""
+    table, _, weights, base, _ = DOCUMENTS[kind]
+    weights_sql = ", ".join(str(w) for w in weights)
+    rank = RawSQL(
+        f"(SELECT -bm25({table}, {weights_sql}) FROM {table} "
+        f'WHERE {table} MATCH %s AND {table}.rowid = "{base}"."id")',
+        (expression,),
+    )
+    return queryset.annotate(search_rank=rank)
+
+
+def highlights(connection, kind: str, expression: str, ids, start: str, stop: str) -> dict:
+    """``{id: {field: text with the start/stop markers}}`` for the rows ``ids``."""
+    if not ids:
+        return {}
+    table = DOCUMENTS[kind][0]
+    ellipsis = "…"
+    if kind == "quote":
+        fields = {"text": f"highlight({table}, 0, %s, %s)"}
+        params = [start, stop]
+    elif kind == "passage":
+        fields = {"text": f"snippet({table}, 0, %s, %s, %s, 40)"}
+        params = [start, stop, ellipsis]
+    elif kind == "principle":
+        fields = {
+            "title": f"highlight({table}, 0, %s, %s)",
+            "summary": f"snippet({table}, 1, %s, %s, %s, 32)",
+            "claims": f"snippet({table}, 2, %s, %s, %s, 32)",
+        }
+        params = [start, stop, start, stop, ellipsis, start, stop, ellipsis]
+    else:
+        fields = {
+            "title": f"highlight({table}, 0, %s, %s)",
+            "byline": f"highlight({table}, 1, %s, %s)",
+            "notes": f"snippet({table}, 2, %s, %s, %s, 32)",
+        }
+        params = [start, stop, start, stop, start, stop, ellipsis]
+    placeholders = ", ".join("%s" for _ in ids)
+    sql = (
+        f"SELECT rowid, {', '.join(fields.values())} FROM {table} "
+        f"WHERE {table} MATCH %s AND rowid IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, expression, *ids])
+        rows = cursor.fetchall()
+    return {row[0]: dict(zip(fields, row[1:], strict=True)) for row in rows}
+
+
+def suggest_word(connection, word: str) -> str | None:
+    """No trigram index on SQLite: "did you mean" is a PostgreSQL feature."""
+    return None

@@ -1,0 +1,53 @@
+"""Template helpers of the reading pages: canonical URLs and JSON-LD blocks."""
+
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from kb import citations
+
+register = template.Library()
+
+# Inside <script> the HTML parser ends the block at "</script"; escaping <, > and & as
+# JSON \u escapes keeps any text (a quote, a title) from closing it or opening a comment.
+SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+# Query parameters that name another page of the same content (kept in canonical URLs).
+CANONICAL_PARAMS = ("page",)
+
+
+@register.filter
+def ld_json(data) -> str:
+    """``data`` as a ``<script type="application/ld+json">`` block, safe in HTML."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(SCRIPT_ESCAPES)
+    # SafeString: the JSON has no <, > or & left, so it cannot end the script element.
+    return format_html('<script type="application/ld+json">{}</script>', SafeString(text))
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """The page's absolute URL without filters; a page number (``?page=2``) is kept."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    url = request.build_absolute_uri(request.path)
+    page = request.GET.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        url += f"?page={int(page)}"
+    return url
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path: str) -> str:
+    """``path`` made absolute with the request's scheme and host."""
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+@register.filter
+def http_url(url) -> str:
+    """The URL if it is http(s), else "" (hostile ``javascript:`` URLs are never linked)."""
+    return citations.http_url(url)

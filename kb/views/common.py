@@ -1,0 +1,120 @@
+"""Small helpers shared by the page views: pagination, counts, and filter chips."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Count, Q
+from django.http import Http404, QueryDict
+
+from kb.models import Status
+
+PER_PAGE = 20
+
+# Columns a quote card never shows: the whole source text and the passage text.
+CARD_DEFER = ("source__text", "passage__text")
+
+
+def published_quotes(relation: str = "quotes") -> Count:
+    """Count of the published quotes reached through ``relation``."""
+    return Count(relation, filter=Q(**{f"{relation}__status": Status.PUBLISHED}), distinct=True)
+
+
+def numeric_text_inputs(form) -> None:
+    """Number fields as text inputs with a numeric keyboard.
+
+    ``<input type="number" value="abc">`` is invalid HTML, and a wrong value typed in the
+    query string must be shown back as it was, next to its error.
+    """
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.NumberInput):
+            attrs = {k: v for k, v in field.widget.attrs.items() if k not in ("step", "min", "max")}
+            attrs["inputmode"] = "numeric"
+            field.widget = forms.TextInput(attrs=attrs)
+
+
+def is_staff(request) -> bool:
+    return bool(getattr(request.user, "is_staff", False))
+
+
+def paginate(request, queryset, per_page: int = PER_PAGE) -> Page:
+    """The requested page; a non-numeric ``page`` means page 1, an out-of-range one is a 404."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except (TypeError, ValueError):
+        number = 1
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        raise Http404("There is no such page.") from None
+
+
+@dataclass
+class Chip:
+    """An active filter, shown with a link that drops just that filter."""
+
+    label: str
+    query: QueryDict  # the current query without this filter (and without ``page``)
+    invalid: bool = False
+
+
+def _without(params: QueryDict, key: str, value: str | None = None) -> QueryDict:
+    query = params.copy()
+    query.pop("page", None)
+    if value is None:
+        query.pop(key, None)
+    else:
+        query.setlist(key, [v for v in query.getlist(key) if v != value])
+    return query
+
+
+def _multiple_chips(params, name, label, field, raw_values) -> list[Chip]:
+    """One chip per value of a repeatable parameter (``theme=a&theme=b``), each removable."""
+    key = field.to_field_name or "pk"
+    try:
+        found = field.queryset.filter(**{f"{key}__in": raw_values})
+        known = {str(getattr(obj, key)): obj for obj in found}
+    except (ValueError, TypeError, ValidationError):
+        known = {}
+    chips = []
+    for raw in dict.fromkeys(raw_values):
+        if raw in known:
+            chips.append(Chip(f"{label}: {known[raw]}", _without(params, name, raw)))
+        else:
+            chips.append(Chip(f"{label}: {raw} (not valid)", _without(params, name, raw), True))
+    return chips
+
+
+def filter_chips(filterset, *, skip: tuple[str, ...] = ("ordering", "theme_match")) -> list[Chip]:
+    """One chip per filter value in the query string; invalid values are chips too."""
+    params = filterset.data
+    form = filterset.form
+    cleaned = getattr(form, "cleaned_data", {})
+    chips: list[Chip] = []
+    for name, field in form.fields.items():
+        if name in skip:
+            continue
+        raw_values = [v for v in params.getlist(name) if v.strip()]
+        if not raw_values:
+            continue
+        label = str(field.label or name.replace("_", " ").capitalize())
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            chips.extend(_multiple_chips(params, name, label, field, raw_values))
+            continue
+        if name in form.errors or cleaned.get(name) in (None, ""):
+            # Invalid, or a value the field cannot read (featured=maybe) and so ignores.
+            shown = ", ".join(raw_values)
+            chips.append(Chip(f"{label}: {shown} (not valid)", _without(params, name), True))
+            continue
+        value = cleaned[name]
+        choices = getattr(field.widget, "choices", None)
+        if choices is not None and not hasattr(value, "pk"):
+            shown = {str(k): v for k, v in choices}.get(raw_values[0], value)
+        else:
+            shown = value
+        chips.append(Chip(f"{label}: {shown}", _without(params, name)))
+    return chips

@@ -1,0 +1,28 @@
+"""Shared fixtures: the seeded corpus loaded through the same command operators use."""
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Pages render {% static %} without a collectstatic manifest in tests."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def corpus(db):
+    """The seeded Lei Jun corpus, loaded by ``load_seed_corpus`` (the real importer)."""
+    call_command("load_seed_corpus", verbosity=0)
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_user(
+        "editor", password="a-long-test-password", is_staff=True
+    )
+    client.force_login(user)
+    return client

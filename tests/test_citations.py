@@ -1,0 +1,228 @@
+"""kb.citations: APA, Chicago, BibTeX, CSL-JSON, Text Fragment links and the JSON-LD."""
+
+import datetime
+import json
+from urllib.parse import unquote
+
+from factories import small_corpus_fixture  # noqa: F401
+
+from kb import citations
+from kb.models import Passage, Person, Quote, Source
+
+# --- in-memory objects: the functions are pure, no database needed ----------------------
+
+
+def make(*, speaker="Lei Jun", number=3, **source_fields):
+    fields = {
+        "title": "Lei Jun on focus",
+        "slug": "lei-jun-on-focus",
+        "kind": Source.Kind.INTERVIEW,
+        "url": "https://example.com/fortune/lei-jun",
+        "author": "A. Reporter",
+        "publisher": "Fortune",
+        "year": 2014,
+        **source_fields,
+    }
+    source = Source(pk=1, **fields)
+    person = Person(pk=1, name=speaker, slug="lei-jun") if speaker else None
+    passage = Passage(pk=1, source=source, number=number, start=0, end=10, speaker=person)
+    quote = Quote(pk=7, source=source, passage=passage, speaker=person, text="We focus.")
+    return quote, passage, source
+
+
+def bare(**fields):
+    """A source with nothing but a title (and a quote by nobody named)."""
+    return make(speaker=None, url="", author="", publisher="", year=None, **fields)
+
+
+# --- APA ------------------------------------------------------------------------------------
+
+
+def test_apa_cites_author_year_title_publisher_locator_url():
+    quote, _, _ = make()
+    assert citations.apa(quote) == (
+        "A. Reporter. (2014). Lei Jun on focus. Fortune. ¶ 3. https://example.com/fortune/lei-jun"
+    )
+
+
+def test_apa_writes_the_full_date_when_known():
+    quote, _, _ = make(published=datetime.date(2014, 3, 12))
+    assert "(2014, March 12)." in citations.apa(quote)
+
+
+def test_apa_puts_the_title_first_without_author_and_says_nd_without_date():
+    quote, _, _ = bare()
+    assert citations.apa(quote) == "Lei Jun on focus. (n.d.). ¶ 3."
+
+
+def test_apa_keeps_a_title_that_ends_with_a_question_mark():
+    quote, _, _ = make(title="Why so few phones?")
+    assert "Why so few phones? Fortune." in citations.apa(quote)
+
+
+def test_apa_cites_a_source_without_locator():
+    _, _, source = make()
+    assert "¶" not in citations.apa(source)
+
+
+# --- Chicago --------------------------------------------------------------------------------
+
+
+def test_chicago_names_the_speaker_quoted_in_the_authors_work():
+    quote, _, _ = make(published=datetime.date(2014, 3, 12))
+    assert citations.chicago(quote) == (
+        "Lei Jun, quoted in A. Reporter, “Lei Jun on focus,” Fortune, March 12, 2014, ¶ 3, "
+        "https://example.com/fortune/lei-jun."
+    )
+
+
+def test_chicago_does_not_repeat_a_speaker_who_is_the_author():
+    quote, _, _ = make(author="Lei Jun", kind=Source.Kind.ESSAY)
+    assert citations.chicago(quote).startswith("Lei Jun, “Lei Jun on focus,” Fortune, 2014")
+
+
+def test_chicago_without_author_date_or_url():
+    quote, _, _ = bare()
+    assert citations.chicago(quote) == "“Lei Jun on focus,” n.d., ¶ 3."
+
+
+def test_chicago_cites_a_passage_with_its_speaker():
+    _, passage, _ = make(number=5)
+    assert citations.chicago(passage).startswith("Lei Jun, quoted in A. Reporter")
+    assert "¶ 5" in citations.chicago(passage)
+
+
+# --- BibTeX ---------------------------------------------------------------------------------
+
+
+def test_bibtex_is_a_misc_entry_with_a_key_and_the_locator():
+    quote, _, _ = make(published=datetime.date(2014, 3, 12))
+    entry = citations.bibtex(quote)
+    assert entry.startswith("@misc{lei-jun-on-focus-p3,\n")
+    assert "  author = {{A. Reporter}},\n" in entry
+    assert "  title = {{Lei Jun on focus}},\n" in entry
+    assert "  howpublished = {Fortune},\n" in entry
+    assert "  year = {2014},\n  month = mar,\n" in entry
+    assert "  url = {https://example.com/fortune/lei-jun},\n" in entry
+    assert "  note = {¶ 3; speaker: Lei Jun},\n" in entry
+    assert entry.endswith("\n}")
+    assert entry.count("{") == entry.count("}")
+
+
+def test_bibtex_escapes_latex_specials():
+    _, _, source = make(title="R&D: 100% {focus} #1 of_all ~ $5", author="Tom \\ Jerry")
+    entry = citations.bibtex(source)
+    assert r"title = {{R\&D: 100\% \{focus\} \#1 of\_all \textasciitilde{} \$5}}" in entry
+    assert r"author = {{Tom \textbackslash{} Jerry}}" in entry
+    assert "note" not in entry  # a whole source has no locator
+    assert entry.startswith("@misc{lei-jun-on-focus,")
+
+
+def test_bibtex_without_author_date_or_url():
+    quote, _, _ = bare()
+    entry = citations.bibtex(quote)
+    assert "author" not in entry and "url" not in entry and "month" not in entry
+    assert "year = {n.d.}" in entry
+
+
+# --- CSL-JSON -------------------------------------------------------------------------------
+
+
+def test_csl_json_is_a_list_of_one_item_with_the_paragraph_locator():
+    quote, _, _ = make(published=datetime.date(2014, 3, 12))
+    (item,) = json.loads(citations.csl_json(quote))
+    assert item == {
+        "id": "lei-jun-on-focus-p3",
+        "type": "interview",
+        "title": "Lei Jun on focus",
+        "author": [{"literal": "Lei Jun"}],
+        "interviewer": [{"literal": "A. Reporter"}],
+        "container-title": "Fortune",
+        "publisher": "Fortune",
+        "issued": {"date-parts": [[2014, 3, 12]]},
+        "URL": "https://example.com/fortune/lei-jun",
+        "language": "en",
+        "locator": "3",
+        "label": "paragraph",
+    }
+
+
+def test_csl_json_of_an_essay_and_of_a_bare_source():
+    quote, _, _ = make(kind=Source.Kind.ESSAY, author="Lei Jun")
+    item = citations.csl_item(quote)
+    assert item["type"] == "article" and item["author"] == [{"literal": "Lei Jun"}]
+    assert item["issued"] == {"date-parts": [[2014]]}
+    (item,) = json.loads(citations.csl_json(bare()[2]))
+    assert set(item) == {"id", "type", "title", "language"}
+
+
+# --- Text Fragments -------------------------------------------------------------------------
+
+
+def test_text_fragment_of_a_short_text_is_the_whole_text():
+    url = citations.text_fragment_url("https://example.com/a", "Price close to cost")
+    assert url == "https://example.com/a#:~:text=Price%20close%20to%20cost"
+
+
+def test_text_fragment_encodes_dash_ampersand_and_comma():
+    url = citations.text_fragment_url("https://example.com/a", "word-of-mouth, R&D")
+    assert url == "https://example.com/a#:~:text=word%2Dof%2Dmouth%2C%20R%26D"
+
+
+def test_text_fragment_of_a_long_text_is_its_first_and_last_words():
+    text = "We say, millet practice of the Internet model is the core of the\nInternet seven Words: Focus, Ultimate, word-of-mouth, fast."
+    url = citations.text_fragment_url("https://example.com/a", text)
+    directive = url.split("#:~:text=", 1)[1]
+    start, end = directive.split(",")
+    assert unquote(start) == "We say, millet practice of"
+    assert unquote(end) == "Words: Focus, Ultimate, word-of-mouth, fast."
+    assert "-" not in directive and " " not in directive and "&" not in directive
+
+
+def test_text_fragment_keeps_an_existing_fragment_and_drops_an_old_directive():
+    assert (
+        citations.text_fragment_url("https://e.com/a#top", "hi") == "https://e.com/a#top:~:text=hi"
+    )
+    old = "https://e.com/a#:~:text=old"
+    assert citations.text_fragment_url(old, "new") == "https://e.com/a#:~:text=new"
+
+
+def test_text_fragment_needs_a_url():
+    assert citations.text_fragment_url("", "anything") == ""
+    assert citations.text_fragment_url("https://e.com/", "   ") == "https://e.com/"
+
+
+def test_text_fragment_encodes_non_ascii_as_utf8():
+    url = citations.text_fragment_url("https://e.com/", "小米 “Millet”")
+    assert url == "https://e.com/#:~:text=%E5%B0%8F%E7%B1%B3%20%E2%80%9CMillet%E2%80%9D"
+
+
+# --- styles and JSON-LD ---------------------------------------------------------------------
+
+
+def test_styles_lists_the_four_formats():
+    quote, _, _ = make()
+    assert [s.key for s in citations.styles(quote)] == ["apa", "chicago", "bibtex", "csl-json"]
+
+
+def test_quotation_jsonld(small_corpus):
+    quote = Quote.objects.with_related().get(pk=small_corpus.q_focus.pk)
+    data = citations.quotation_jsonld(quote, lambda path: "https://kb.test" + path)
+    assert data["@type"] == "Quotation" and data["@context"] == "https://schema.org"
+    assert data["text"] == quote.text
+    assert data["isBasedOn"] == "https://kb.test/sources/lei-jun-on-focus/#p-3"
+    assert data["creator"] == {
+        "@type": "Person",
+        "name": "Lei Jun",
+        "url": "https://kb.test/people/lei-jun/",
+    }
+    assert data["citation"]["@type"] == "CreativeWork"
+    assert data["citation"]["name"] == "Lei Jun on focus"
+    assert data["citation"]["sameAs"] == "https://example.com/fortune/lei-jun"
+    assert data["keywords"] == ["Focus"]
+
+
+def test_quotation_jsonld_without_speaker(small_corpus):
+    quote = Quote.objects.with_related().get(pk=small_corpus.q_price.pk)
+    quote.speaker = None
+    assert "creator" not in citations.quotation_jsonld(quote, lambda path: path)

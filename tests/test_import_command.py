@@ -1,0 +1,198 @@
+"""``import_source``: the command contract, bad input, all-or-nothing writes, --replace."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from kb.ingest import store
+from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status
+
+PROFILE = """Xiaomi's new phone
+
+"We want every user to be our friend," said Wang Chuan, a co-founder of the company.
+
+"Speed matters more than anything," Wang added.
+"""
+
+INTERVIEW = """Reporter : What is your plan for India?
+
+Guest : We will start online. Then we will open stores in big cities.
+"""
+
+
+def counts():
+    return (Source.objects.count(), Passage.objects.count(), Quote.objects.count())
+
+
+def run(*args):
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    call_command("import_source", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def profile(tmp_path):
+    path = tmp_path / "profile.txt"
+    path.write_text(PROFILE, encoding="utf-8")
+    return path
+
+
+def test_it_imports_a_file_and_prints_its_counts(db, profile):
+    out, _ = run(str(profile), "--kind", "profile", "--published", "2014-05-02")
+    source = Source.objects.get()
+    assert source.title == "Xiaomi's new phone"
+    assert source.text == PROFILE
+    assert source.year == 2014
+    assert out.startswith(f"{source.slug}: {source.passages.count()} passages")
+    quote = Quote.objects.get(text="We want every user to be our friend")
+    assert quote.speaker.name == "Wang Chuan"
+    assert quote.status == Status.DRAFT
+    assert Quote.objects.get(text="Speed matters more than anything").speaker == quote.speaker
+
+
+def test_it_does_not_import_the_same_text_twice(db, profile):
+    run(str(profile))
+    before = counts()
+    out, _ = run(str(profile))
+    assert out.strip() == f"already imported {Source.objects.get().slug}"
+    assert counts() == before
+
+
+def test_publish_publishes_the_extracted_quotes(db, profile):
+    run(str(profile), "--publish")
+    assert Quote.objects.exists()
+    assert not Quote.objects.exclude(status=Status.PUBLISHED).exists()
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(db, profile):
+    out, _ = run(str(profile), "--dry-run")
+    assert "Wang Chuan" in out and "dry run: nothing written" in out
+    assert counts() == (0, 0, 0)
+
+
+def test_front_matter_gives_metadata_and_options_win(db, tmp_path):
+    path = tmp_path / "fm.txt"
+    path.write_text(
+        "---\ntitle: From the front matter\nurl: https://example.com/a\n---\n" + INTERVIEW,
+        encoding="utf-8",
+    )
+    run(str(path), "--title", "From the option")
+    source = Source.objects.get()
+    assert source.title == "From the option"
+    assert source.url == "https://example.com/a"
+    assert Person.objects.filter(name__in=["Reporter", "Guest"]).count() == 2
+
+
+def test_it_imports_every_txt_of_a_directory(db, tmp_path):
+    (tmp_path / "a.txt").write_text(PROFILE, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Second text\n\n" + INTERVIEW, encoding="utf-8")
+    (tmp_path / "notes.md").write_text("not a source", encoding="utf-8")
+    out, _ = run(str(tmp_path))
+    assert Source.objects.count() == 2
+    assert "2 of 2 files imported." in out
+
+
+BAD_INPUTS = {
+    "empty.txt": (b"", "empty"),
+    "blank.txt": (b"  \n\t\n", "empty"),
+    "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_files_exit_2_naming_the_file_and_write_nothing(db, tmp_path, profile, name):
+    data, words = BAD_INPUTS[name]
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    with pytest.raises(CommandError) as error:
+        run(str(profile), str(bad))  # the good file first: the batch must roll back
+    assert error.value.returncode == 2
+    assert name in str(error.value) and words in str(error.value).lower()
+    assert counts() == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["--published", "2014-13-45"], "date"),
+        (["--url", "javascript:alert(1)"], "url"),
+        (["--kind", "poem"], "kind"),
+        (["--max-bytes", "10"], "limit"),
+    ],
+)
+def test_bad_options_exit_2_and_write_nothing(db, profile, args, words):
+    with pytest.raises(CommandError) as error:
+        run(str(profile), *args)
+    assert error.value.returncode == 2
+    assert "profile.txt" in str(error.value) and words in str(error.value).lower()
+    assert counts() == (0, 0, 0)
+
+
+def test_missing_paths_and_empty_directories_exit_2(db, tmp_path):
+    with pytest.raises(CommandError, match="no such file") as error:
+        run(str(tmp_path / "nope.txt"))
+    assert error.value.returncode == 2
+    with pytest.raises(CommandError, match="no .txt"):
+        run(str(tmp_path))
+
+
+def test_keep_going_imports_the_good_files_and_lists_the_bad(db, tmp_path, profile):
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    with pytest.raises(CommandError, match="empty.txt") as error:
+        run(str(profile), str(bad), "--keep-going")
+    assert error.value.returncode == 2
+    assert Source.objects.count() == 1
+
+
+def test_an_error_in_the_last_step_leaves_nothing_behind(db, profile, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "_write_quotes", fail)
+    with pytest.raises(RuntimeError):
+        run(str(profile))
+    assert counts() == (0, 0, 0)
+
+
+def test_a_changed_text_under_the_same_title_needs_replace(db, profile):
+    run(str(profile))
+    profile.write_text(PROFILE + "\nOne more line.\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="--replace"):
+        run(str(profile))
+    assert Source.objects.count() == 1
+
+
+def test_replace_reanchors_curated_quotes_and_keeps_the_lost_ones(db, profile):
+    run(str(profile))
+    kept = Quote.objects.get(text="Speed matters more than anything")
+    lost = Quote.objects.get(text="We want every user to be our friend")
+    for quote in (kept, lost):
+        quote.status = Status.PUBLISHED
+        quote.save()
+    principle = Principle.objects.create(title="Be fast")
+    claim = Claim.objects.create(
+        principle=principle,
+        text="Speed first.",
+        passage=kept.passage,
+        start=kept.start,
+        end=kept.end,
+    )
+    new_text = "Xiaomi's new phone\n\nAn added opening paragraph.\n\n" + PROFILE.split("\n\n", 2)[2]
+    profile.write_text(new_text, encoding="utf-8")
+    out, _ = run(str(profile), "--replace")
+    current = Source.objects.get(slug="xiaomis-new-phone")
+    assert current.text == new_text
+    kept.refresh_from_db()
+    claim.refresh_from_db()
+    assert kept.source == current and kept.status == Status.PUBLISHED
+    assert current.text[kept.start : kept.end] == kept.text
+    assert claim.passage.source == current
+    assert current.text[claim.start : claim.end] == "Speed matters more than anything"
+    lost.refresh_from_db()
+    assert lost.status == Status.DRAFT
+    assert lost.source.text[lost.start : lost.end] == lost.text  # still exact, on the old text
+    assert lost.source != current
+    assert "kept as draft" in out

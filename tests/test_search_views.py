@@ -1,0 +1,198 @@
+"""The /search/ page, and the quote list's ``q`` searching the same way."""
+
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from factories import small_corpus_fixture  # noqa: F401
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kb.models import Quote, Status
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "",
+    " ",
+    '"',
+    '"unbalanced phrase',
+    "*",
+    "price*",
+    "NEAR(",
+    "NEAR(price sincerity, 3)",
+    "^price",
+    "title:price",
+    "((price",
+    "price))",
+    "OR",
+    "- -price",
+    "AND OR NOT",
+    "' OR 1=1; --",
+    "1; DROP TABLE kb_quote; --",
+    "%_\\",
+    "\x00",
+    "price\x00millet",
+    "x" * 10_000,
+    "millet " * 2_000,
+    "🙂 雷军 小米 ñandú",
+    "\u202e\ufeff\u200b\ud7ff",
+    "<script>alert(1)</script>",
+]
+PAGES = ["/search/?q={}", "/quotes/?q={}", "/search/?type=passage&q={}"]
+
+
+def get(client, path, **params):
+    return client.get(path, params)
+
+
+def test_it_explains_the_search_for_an_empty_query(client, corpus):
+    response = client.get("/search/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'action="/search/"' in html and 'name="q"' in html
+    assert "word of mouth" in html
+    assert "/search/?q=Millet" in html
+    assert response.context["results"].total == 0
+
+
+def test_it_shows_the_best_hits_of_every_type_with_counts(client, corpus):
+    response = get(client, "/search/", q="sincerity")
+    assert response.status_code == 200
+    results = response.context["results"]
+    html = response.content.decode()
+    for kind in ("quote", "passage", "principle"):
+        count = results.counts[kind]
+        assert count
+        assert re.search(rf'type={kind}"[^>]*>\w+ <span class="count">{count}</span>', html)
+    assert html.count('class="card quote-card') == 5
+    assert "<mark>sincerity</mark>" in html.lower()
+    # Each hit links to its exact place.
+    hits = results.hits
+    passage = next(h for h in hits if h.type == "passage")
+    assert f'href="{passage.url}"' in html and "#p-" in passage.url
+    quote = next(h for h in hits if h.type == "quote")
+    assert f'href="/quotes/{quote.id}/"' in html
+    principle = next(h for h in hits if h.type == "principle")
+    assert f'href="/principles/{principle.obj.slug}/"' in html
+    assert "?q=sincerity&amp;type=quote" in html  # "All n quotes →"
+
+
+def test_it_pages_one_type_keeping_the_query(client, corpus):
+    response = get(client, "/search/", q="Millet", type="quote")
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page.paginator.count == response.context["results"].counts["quote"] > 20
+    html = unescape(response.content.decode())
+    assert '<a rel="next" href="?q=Millet&type=quote&page=2">' in html
+    second = get(client, "/search/", q="Millet", type="quote", page=2)
+    assert second.status_code == 200
+    first_ids = {h.id for h in page.object_list}
+    second_ids = {h.id for h in second.context["page"].object_list}
+    assert first_ids and second_ids and not first_ids & second_ids
+    assert get(client, "/search/", q="Millet", type="quote", page=99).status_code == 404
+
+
+def test_it_narrows_by_a_facet(client, corpus):
+    response = get(client, "/search/", q="sincerity")
+    html = unescape(response.content.decode())
+    assert 'href="?q=sincerity&theme=pricing"' in html
+    narrowed = get(client, "/search/", q="sincerity", theme="pricing")
+    results = narrowed.context["results"]
+    assert results.theme.slug == "pricing"
+    assert 0 < results.counts["quote"] < response.context["results"].counts["quote"]
+    assert 'href="?q=sincerity"' in unescape(narrowed.content.decode())  # remove the filter
+    by_speaker = get(client, "/search/", q="countries", speaker="fortune-interviewer")
+    assert by_speaker.context["results"].counts["passage"] > 0
+    unknown = get(client, "/search/", q="sincerity", theme="nope")
+    assert unknown.status_code == 200 and "No theme “nope”" in unknown.content.decode()
+
+
+def test_it_helps_when_nothing_matches(client, corpus):
+    response = get(client, "/search/", q="sincerety")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing matches “sincerety”" in html
+    if connection.vendor == "postgresql":
+        assert 'href="?q=sincere"' in unescape(html)
+
+
+def test_it_shows_every_kind_for_an_unknown_type(client, corpus):
+    response = get(client, "/search/", q="sincerity", type="bogus")
+    assert response.status_code == 200
+    assert "no such kind of result" in response.content.decode()
+
+
+def test_it_escapes_the_text_around_the_marks(client, small_corpus):
+    response = get(client, "/search/", q="listen", type="passage")
+    html = response.content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "<mark>listen</mark>" in html
+
+
+def test_it_hides_boilerplate_and_drafts_from_readers(staff_client, corpus):
+    client = Client()
+    response = get(client, "/search/", q="Alibaba Cloud")
+    assert response.context["results"].counts["passage"] == 0
+    phrase = '"feature is very popular"'
+    assert get(client, "/search/", q=phrase).context["results"].counts["quote"] == 0
+    staff = get(staff_client, "/search/", q=phrase)
+    assert staff.context["results"].counts["quote"] == 1
+    assert "badge-draft" in staff.content.decode()
+
+
+def test_it_searches_the_quote_list_the_same_way(client, corpus):
+    millet = get(client, "/quotes/", q="Xiaomi")
+    assert millet.status_code == 200
+    listed = {q.pk for q in millet.context["page"].paginator.object_list}
+    saying = {q.pk for q in Quote.objects.published() if "millet" in q.text.lower()}
+    assert saying <= listed
+    stemmed = get(client, "/quotes/", q="prices")
+    assert any("price" in q.text.lower() for q in stemmed.context["quotes"])
+
+
+def test_it_counts_queries_whatever_the_query(client, corpus, django_assert_max_num_queries):
+    counts = []
+    for query in ("sincerity", " ".join(["sincerity", "millet", "users", "price", "OR"] * 3)):
+        with CaptureQueriesContext(connection) as captured:
+            assert get(client, "/search/", q=query).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1] <= 24
+    with django_assert_max_num_queries(16):
+        assert get(client, "/search/", q="Millet", type="quote").status_code == 200
+
+
+@pytest.mark.parametrize("raw", HOSTILE)
+@pytest.mark.parametrize("page", PAGES)
+def test_it_never_fails_on_hostile_input(client, small_corpus, raw, page):
+    response = client.get(page.split("?")[0], {"q": raw, **_rest(page)})
+    assert response.status_code == 200
+
+
+def _rest(page: str) -> dict:
+    query = page.split("?", 1)[1]
+    return dict(part.split("=", 1) for part in query.split("&") if not part.startswith("q="))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(raw=st.text(max_size=300))
+def test_it_never_fails_on_any_text(client, small_corpus, raw):
+    for path in ("/search/", "/quotes/"):
+        assert client.get(path, {"q": raw}).status_code == 200
+
+
+def test_it_shows_draft_principles_to_staff_only(staff_client, small_corpus):
+    client = Client()
+    assert small_corpus.draft_principle.status == Status.DRAFT
+    staff = get(staff_client, "/search/", q="listen users", type="principle")
+    assert staff.context["results"].counts["principle"] == 1
+    reader = get(client, "/search/", q="listen users", type="principle")
+    assert reader.context["results"].counts["principle"] == 0

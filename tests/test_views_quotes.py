@@ -1,0 +1,254 @@
+"""Quote list (QuoteFilter, chips, pagination) and the quote page (context, citation)."""
+
+import re
+from html import unescape
+
+import pytest
+from factories import more_quotes, small_corpus_fixture  # noqa: F401
+
+from kb.models import Quote, SearchAlias
+
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+
+
+def pks(response) -> set[int]:
+    return {q.pk for q in response.context["quotes"]}
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+def test_it_lists_published_quotes_with_a_count(client, small_corpus):
+    response = client.get("/quotes/")
+    assert response.status_code == 200
+    c = small_corpus
+    assert pks(response) == {c.q_focus.pk, c.q_price.pk, c.q_essay.pk}
+    html = response.content.decode()
+    assert "3 quotes" in html
+    assert c.q_draft.text not in html
+    assert html.count('class="card quote-card') == 3
+
+
+def test_it_lists_drafts_for_staff_with_a_badge(staff_client, small_corpus):
+    response = staff_client.get("/quotes/")
+    assert small_corpus.q_draft.pk in pks(response)
+    assert 'class="badge badge-draft">Draft</p>' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("theme=focus", {"q_focus", "q_essay"}),
+        ("theme=focus&theme=pricing", {"q_essay"}),
+        ("theme=focus&theme=pricing&theme_match=all", {"q_essay"}),
+        ("theme=focus&theme=pricing&theme_match=any", {"q_focus", "q_price", "q_essay"}),
+        ("speaker=lei-jun", {"q_focus", "q_price", "q_essay"}),
+        ("speaker=fortune-interviewer", set()),
+        ("source=the-millet-model", {"q_essay"}),
+        ("kind=interview", {"q_focus", "q_price"}),
+        ("year=2011", {"q_essay"}),
+        ("year_min=2012", {"q_focus", "q_price"}),
+        ("year_max=2012", {"q_essay"}),
+        ("year_min=2010&year_max=2014", {"q_focus", "q_price", "q_essay"}),
+        ("featured=true", {"q_focus"}),
+        ("featured=false", {"q_price", "q_essay"}),
+        ("q=sincerity", {"q_price"}),
+        ("q=ultimate+mouth", {"q_essay"}),
+        ("q=products", {"q_focus"}),
+    ],
+)
+def test_it_filters_quotes(client, small_corpus, query, expected):
+    response = client.get(f"/quotes/?{query}")
+    assert response.status_code == 200
+    assert response.context["valid"]
+    assert pks(response) == {getattr(small_corpus, name).pk for name in expected}
+
+
+def test_it_searches_with_the_editors_aliases(client, small_corpus):
+    SearchAlias.objects.create(term="Xiaomi", means="Millet")
+    response = client.get("/quotes/?q=xiaomi")
+    assert pks(response) == {small_corpus.q_essay.pk}  # the source title says "Millet"
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("year=abc", "year"),
+        ("year_min=twenty", "year_min"),
+        ("theme=nonexistent", "theme"),
+        ("theme=focus&theme=nonexistent", "theme"),
+        ("speaker=nobody", "speaker"),
+        ("source=nothing", "source"),
+        ("kind=poem", "kind"),
+        ("theme_match=most", "theme_match"),
+        ("ordering=random", "ordering"),
+    ],
+)
+def test_it_shows_form_errors_for_bad_filters_instead_of_a_500(client, small_corpus, query, field):
+    response = client.get(f"/quotes/?{query}")
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    html = response.content.decode()
+    assert "Some filters are not valid" in html
+    assert 'class="errors"' in html
+    assert list(response.context["quotes"]) == []
+
+
+def test_it_shows_page_one_for_a_non_numeric_page(client, small_corpus):
+    response = client.get("/quotes/?page=abc")
+    assert response.status_code == 200
+    assert response.context["page"].number == 1
+    assert len(pks(response)) == 3
+
+
+@pytest.mark.parametrize("page", ["999", "0", "-1"])
+def test_it_is_404_for_a_page_out_of_range(client, small_corpus, page):
+    assert client.get(f"/quotes/?page={page}").status_code == 404
+
+
+def test_it_is_fine_with_a_bad_page_and_bad_filters_together(client, small_corpus):
+    response = client.get("/quotes/?year=abc&theme=nonexistent&page=abc")
+    assert response.status_code == 200
+    assert "Some filters are not valid" in response.content.decode()
+
+
+def test_it_paginates_by_20_and_keeps_the_filters(client, small_corpus):
+    more_quotes(small_corpus.p_focus, 25, themes=[small_corpus.focus])
+    response = client.get("/quotes/?theme=focus&year_min=2000&q=sentence")
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page.paginator.count == 25 and len(page.object_list) == 20
+    html = unescape(response.content.decode())
+    next_link = re.search(r'<a rel="next" href="([^"]+)"', html).group(1)
+    assert next_link == "?theme=focus&year_min=2000&q=sentence&page=2"
+    second = client.get(f"/quotes/{next_link}")
+    assert second.status_code == 200
+    assert len(second.context["page"].object_list) == 5
+    prev_link = re.search(r'<a rel="prev" href="([^"]+)"', unescape(second.content.decode()))
+    assert prev_link.group(1) == "?theme=focus&year_min=2000&q=sentence&page=1"
+
+
+def test_it_shows_active_filters_as_removable_chips(client, small_corpus):
+    response = client.get("/quotes/?theme=focus&theme=pricing&speaker=lei-jun&year_min=2010&page=1")
+    html = unescape(response.content.decode())
+    chips = dict(re.findall(r'<li><a href="([^"]+)" title="Remove this filter">([^<]+?) <', html))
+    assert chips == {
+        "/quotes/?theme=pricing&speaker=lei-jun&year_min=2010": "Themes: Focus",
+        "/quotes/?theme=focus&speaker=lei-jun&year_min=2010": "Themes: Pricing",
+        "/quotes/?theme=focus&theme=pricing&year_min=2010": "Speaker: Lei Jun",
+        "/quotes/?theme=focus&theme=pricing&speaker=lei-jun": "From: 2010",
+    }
+
+
+def test_it_shows_invalid_values_as_chips_that_remove_them(client, small_corpus):
+    html = unescape(client.get("/quotes/?theme=focus&theme=zzz&year=abc").content.decode())
+    assert '<a href="/quotes/?theme=focus&year=abc" title="Remove this filter">Themes: zzz' in html
+    assert '<a href="/quotes/?theme=focus&theme=zzz" title="Remove this filter">' in html
+    assert "(not valid)" in html
+
+
+def test_it_flags_a_value_the_filter_ignores(client, small_corpus):
+    response = client.get("/quotes/?featured=maybe")
+    assert response.status_code == 200
+    assert "Featured: maybe (not valid)" in response.content.decode()
+
+
+def test_it_drops_the_last_filter_with_a_link_to_the_bare_list(client, small_corpus):
+    html = client.get("/quotes/?speaker=lei-jun").content.decode()
+    assert '<a href="/quotes/" title="Remove this filter">Speaker: Lei Jun' in html
+
+
+def test_it_renders_the_filter_form_as_a_get_form(client, small_corpus):
+    html = client.get("/quotes/").content.decode()
+    assert re.search(r'<form class="filters" method="get" action="/quotes/"', html)
+    assert 'type="checkbox" name="theme" value="focus"' in html
+    for name in ("speaker", "source", "kind", "year_min", "year_max", "featured", "q"):
+        assert f'name="{name}"' in html
+
+
+def test_it_lists_quotes_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
+    more_quotes(small_corpus.p_focus, 30, themes=[small_corpus.focus, small_corpus.pricing])
+    with django_assert_max_num_queries(7):
+        assert client.get("/quotes/").status_code == 200
+    # Choices for 3 selects, 2 lookups to validate, 2 alias lookups per word, count, rows,
+    # themes, chips: a constant, whatever the number of quotes.
+    with django_assert_max_num_queries(13):
+        query = "/quotes/?theme=focus&theme=pricing&theme_match=any&q=sentence+here&speaker=lei-jun"
+        assert client.get(query).status_code == 200
+
+
+# --- detail -------------------------------------------------------------------------------
+
+
+def test_it_shows_a_quote_with_its_context_and_citation(client, small_corpus):
+    q = small_corpus.q_focus
+    response = client.get(f"/quotes/{q.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    escaped = "We focus on a few products &amp; make each one great."
+    assert f"<mark>{escaped}</mark>" in html
+    assert 'id="p-3"' in html
+    assert "Millet is about being the best" in html  # the rest of the passage
+    assert 'href="/people/lei-jun/">Lei Jun</a>' in html
+    assert "“lei jun:”" in html  # the attribution as written
+    assert 'href="/themes/focus/">Focus</a>' in html
+    assert "Said when Xiaomi sold only a handful of phone models." in html
+    assert 'href="/sources/lei-jun-on-focus/#p-3"' in html
+    assert f'href="http://testserver/quotes/{q.pk}/"' in html  # the permalink
+    chicago = re.search(r'<p class="citation" id="cite-chicago">(.*?)</p>', html, re.S).group(1)
+    for part in ("Lei Jun", "Lei Jun on focus", "Fortune", "2014", "¶ 3"):
+        assert part in chicago
+
+
+def test_it_is_404_for_a_draft_quote_for_readers(client, small_corpus):
+    assert client.get(f"/quotes/{small_corpus.q_draft.pk}/").status_code == 404
+
+
+def test_it_shows_a_draft_quote_to_staff_with_a_banner(staff_client, small_corpus):
+    response = staff_client.get(f"/quotes/{small_corpus.q_draft.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="banner banner-draft"' in html
+    assert '<mark class="draft">we just listen to users.</mark>' in html
+
+
+def test_it_has_no_banner_on_a_published_quote(staff_client, small_corpus):
+    html = staff_client.get(f"/quotes/{small_corpus.q_focus.pk}/").content.decode()
+    assert "banner-draft" not in html
+
+
+def test_it_is_404_for_an_unknown_quote(client, small_corpus):
+    assert client.get("/quotes/999999/").status_code == 404
+
+
+def test_it_shows_a_quote_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        assert client.get(f"/quotes/{small_corpus.q_essay.pk}/").status_code == 200
+
+
+class TestSeedCorpus:
+    """Seed checks: the real corpus loaded by ``load_seed_corpus``."""
+
+    def test_it_lists_the_seed_quotes(self, client, corpus, django_assert_max_num_queries):
+        with django_assert_max_num_queries(7):
+            response = client.get("/quotes/")
+        assert response.status_code == 200
+        assert response.context["page"].paginator.count == Quote.objects.published().count() > 0
+
+    def test_it_marks_every_seed_quote_in_its_context(
+        self, client, corpus, django_assert_max_num_queries
+    ):
+        from django.utils.html import escape
+
+        for quote in Quote.objects.published().select_related("source", "passage"):
+            with django_assert_max_num_queries(2):
+                response = client.get(quote.get_absolute_url())
+            assert response.status_code == 200
+            html = response.content.decode()
+            assert f"<mark>{escape(quote.text)}</mark>" in html
+            assert f'href="{quote.source.get_absolute_url()}#p-{quote.passage.number}"' in html
+
+    def test_it_filters_the_seed_quotes_by_theme(self, client, corpus):
+        response = client.get("/quotes/?theme=focus")
+        assert response.status_code == 200
+        assert all("focus" in {t.slug for t in q.themes.all()} for q in response.context["quotes"])

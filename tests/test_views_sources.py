@@ -1,0 +1,234 @@
+"""Source list, a source read whole (anchors, highlights, page chrome), one passage."""
+
+import re
+
+import pytest
+from factories import build_source, more_quotes, small_corpus_fixture  # noqa: F401
+
+from kb.models import Quote, Source
+
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+
+
+def details_block(html: str) -> str:
+    match = re.search(r"<details class=\"boilerplate\">(.*?)</details>", html, re.S)
+    assert match, "no <details> block for the page chrome"
+    return match.group(1)
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+def test_it_lists_sources_with_passage_counts(client, small_corpus):
+    response = client.get("/sources/")
+    assert response.status_code == 200
+    counts = {s.slug: s.passage_count for s in response.context["sources"]}
+    # Page chrome is not counted.
+    assert counts == {"lei-jun-on-focus": 3, "the-millet-model": 1}
+    html = response.content.decode()
+    assert "Lei Jun on focus" in html and "3 passages" in html
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("kind=essay", {"the-millet-model"}),
+        ("year_min=2012", {"lei-jun-on-focus"}),
+        ("year_max=2012", {"the-millet-model"}),
+        ("speaker=fortune-interviewer", {"lei-jun-on-focus"}),
+        ("speaker=lei-jun", {"lei-jun-on-focus", "the-millet-model"}),
+        ("title=millet", {"the-millet-model"}),
+    ],
+)
+def test_it_filters_sources(client, small_corpus, query, expected):
+    response = client.get(f"/sources/?{query}")
+    assert response.status_code == 200
+    assert {s.slug for s in response.context["sources"]} == expected
+
+
+@pytest.mark.parametrize("query", ["year_min=abc", "kind=poem", "speaker=nobody", "page=abc"])
+def test_it_answers_bad_source_filters_with_a_message_not_a_500(client, small_corpus, query):
+    response = client.get(f"/sources/?{query}")
+    assert response.status_code == 200
+    if query != "page=abc":
+        assert "not valid" in response.content.decode()
+        assert list(response.context["sources"]) == []
+
+
+def test_it_lists_sources_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
+    more_quotes(small_corpus.p_focus, 5)
+    more_quotes(small_corpus.p_price, 5)
+    with django_assert_max_num_queries(5):
+        assert client.get("/sources/?speaker=lei-jun&year_min=2000").status_code == 200
+
+
+# --- detail -------------------------------------------------------------------------------
+
+
+def test_it_shows_the_metadata_and_numbered_passages(client, small_corpus):
+    response = client.get("/sources/lei-jun-on-focus/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for label in ("Interview", "A. Reporter", "Fortune", "2014", "en"):
+        assert label in html
+    assert 'href="https://example.com/fortune/lei-jun"' in html
+    for n in (1, 2, 3, 4):
+        assert f'id="p-{n}"' in html
+        assert f'href="#p-{n}"' in html
+    assert "¶&nbsp;3" in html
+
+
+def test_it_labels_speakers_on_turns(client, small_corpus):
+    html = client.get("/sources/lei-jun-on-focus/").content.decode()
+    p2, p3, p4 = (html[html.index(f'id="p-{n}"') :][:400] for n in (2, 3, 4))
+    assert 'class="speaker"><a href="/people/fortune-interviewer/">Fortune interviewer</a>' in p2
+    assert 'class="speaker"><a href="/people/lei-jun/">Lei Jun</a>' in p3
+    assert 'class="speaker"' not in p4  # the same turn goes on
+
+
+def test_it_marks_published_quotes_with_links_to_them(client, small_corpus):
+    html = client.get("/sources/lei-jun-on-focus/").content.decode()
+    q = small_corpus.q_focus
+    assert (
+        f'<mark><a href="/quotes/{q.pk}/">We focus on a few products &amp; make each one great.'
+        "</a></mark>" in html
+    )
+    assert f'<mark><a href="/quotes/{small_corpus.q_price.pk}/">Price close to cost' in html
+    # The draft is text, not a highlight, for readers.
+    assert f"/quotes/{small_corpus.q_draft.pk}/" not in html
+    assert "we just listen to users." in html
+
+
+def test_it_marks_draft_quotes_for_staff_only(staff_client, small_corpus):
+    html = staff_client.get("/sources/lei-jun-on-focus/").content.decode()
+    q = small_corpus.q_draft
+    assert (
+        f'<mark class="draft"><a href="/quotes/{q.pk}/">we just listen to users.</a></mark>' in html
+    )
+
+
+def test_it_collapses_page_chrome_in_details(client, small_corpus):
+    html = client.get("/sources/lei-jun-on-focus/").content.decode()
+    chrome = small_corpus.p_chrome.text
+    block = details_block(html)
+    assert "<summary>Page chrome (not part of the source)</summary>" in block
+    assert chrome in block
+    assert html.count(chrome) == 1
+
+
+def test_it_escapes_html_in_the_source_text(client, small_corpus):
+    html = client.get("/sources/lei-jun-on-focus/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_it_escapes_html_inside_a_highlighted_quote(client, db):
+    source, (passage,) = build_source(
+        "Tags", [(None, False, 'He said <b onclick="x()">bold</b> & left.')], speakers={}
+    )
+    start = passage.text.index("<b")
+    end = passage.text.index("</b>") + 4
+    Quote.objects.create(
+        text=passage.text[start:end],
+        source=source,
+        passage=passage,
+        start=start,
+        end=end,
+        status="published",
+    )
+    html = client.get(source.get_absolute_url()).content.decode()
+    assert "<b onclick" not in html
+    assert "&lt;b onclick=&quot;x()&quot;&gt;bold&lt;/b&gt;</a></mark> &amp; left." in html
+
+
+def test_it_is_404_for_an_unknown_source(client, small_corpus):
+    response = client.get("/sources/nope/")
+    assert response.status_code == 404
+    assert "This page is not here" in response.content.decode()
+
+
+def test_it_reads_a_source_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        client.get("/sources/lei-jun-on-focus/")
+    # More quotes in the source do not mean more queries.
+    for _ in range(3):
+        more_quotes(small_corpus.p_focus, 3)
+    with django_assert_max_num_queries(4):
+        assert client.get("/sources/lei-jun-on-focus/").status_code == 200
+
+
+def test_it_has_a_print_stylesheet_that_hides_the_nav():
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parent.parent / "static/css/site.css").read_text()
+    print_rules = css[css.index("@media print") :]
+    assert ".site-header" in print_rules and "display: none" in print_rules
+
+
+# --- one passage --------------------------------------------------------------------------
+
+
+def test_it_shows_a_passage_with_its_neighbours(client, small_corpus):
+    response = client.get("/sources/lei-jun-on-focus/p/3/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="p-2"' in html and 'id="p-3"' in html and 'id="p-4"' in html
+    assert "<mark><a href=" in html
+    assert 'href="/sources/lei-jun-on-focus/#p-3"' in html
+
+
+def test_it_skips_page_chrome_around_a_passage_for_readers(client, small_corpus):
+    html = client.get("/sources/lei-jun-on-focus/p/2/").content.decode()
+    assert small_corpus.p_chrome.text not in html
+    assert 'id="p-1"' not in html and 'id="p-3"' in html
+
+
+def test_it_hides_a_chrome_passage_from_readers(client, small_corpus):
+    assert client.get("/sources/lei-jun-on-focus/p/1/").status_code == 404
+
+
+def test_it_shows_a_chrome_passage_to_staff_marked(staff_client, small_corpus):
+    response = staff_client.get("/sources/lei-jun-on-focus/p/1/")
+    assert response.status_code == 200
+    assert "not part of the source" in response.content.decode()
+
+
+def test_it_is_404_for_an_unknown_passage(client, small_corpus):
+    assert client.get("/sources/lei-jun-on-focus/p/99/").status_code == 404
+
+
+def test_it_shows_a_passage_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
+    more_quotes(small_corpus.p_focus, 5)
+    with django_assert_max_num_queries(5):
+        assert client.get("/sources/lei-jun-on-focus/p/3/").status_code == 200
+
+
+class TestSeedCorpus:
+    """Seed checks: the real corpus loaded by ``load_seed_corpus``."""
+
+    def test_it_lists_the_seed_sources(self, client, corpus, django_assert_max_num_queries):
+        with django_assert_max_num_queries(5):
+            response = client.get("/sources/")
+        assert response.status_code == 200
+        assert len(response.context["sources"]) == Source.objects.count() > 0
+
+    def test_it_reads_every_seed_source_with_its_quotes_marked(
+        self, client, corpus, django_assert_max_num_queries
+    ):
+        for source in Source.objects.all():
+            with django_assert_max_num_queries(4):
+                response = client.get(source.get_absolute_url())
+            assert response.status_code == 200
+            html = response.content.decode()
+            for passage in source.passages.all():
+                assert f'id="p-{passage.number}"' in html
+            for quote in Quote.objects.published().filter(source=source):
+                assert f'<mark><a href="/quotes/{quote.pk}/">' in html
+            chrome = source.passages.filter(is_boilerplate=True)
+            if chrome.exists():
+                assert "Page chrome (not part of the source)" in html
+
+    def test_it_shows_a_seed_passage(self, client, corpus):
+        passage = Source.objects.first().passages.public().first()
+        url = f"{passage.source.get_absolute_url()}p/{passage.number}/"
+        assert client.get(url).status_code == 200
