@@ -243,6 +243,24 @@ class QuoteQuerySet(models.QuerySet):
     def for_theme(self, theme):
         return self.filter(themes=theme)
 
+    def related_to(self, quote, limit: int = 5):
+        """Other quotes sharing a theme or the speaker with ``quote``, most shared themes first."""
+        theme_ids = [theme.pk for theme in quote.themes.all()]
+        match = Q(themes__in=theme_ids)
+        if quote.speaker_id:
+            match |= Q(speaker_id=quote.speaker_id)
+        ids = (
+            self.filter(match)
+            .exclude(pk=quote.pk)
+            .values("pk")
+            .annotate(shared=Count("themes", filter=Q(themes__in=theme_ids)))
+            .order_by("-shared", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        ranked = list(ids)
+        rows = {row.pk: row for row in self.filter(pk__in=ranked)}
+        return [rows[pk] for pk in ranked if pk in rows]
+
     def with_related(self):
         return self.select_related("speaker", "source", "passage").prefetch_related(
             Prefetch("themes", queryset=Theme.objects.order_by("name"))

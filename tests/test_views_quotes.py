@@ -222,7 +222,8 @@ def test_it_is_404_for_an_unknown_quote(client, small_corpus):
 
 
 def test_it_shows_a_quote_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
+    # The quote with its passage and themes, then the related quotes (ids, rows, themes).
+    with django_assert_max_num_queries(5):
         assert client.get(f"/quotes/{small_corpus.q_essay.pk}/").status_code == 200
 
 
@@ -241,7 +242,7 @@ class TestSeedCorpus:
         from django.utils.html import escape
 
         for quote in Quote.objects.published().select_related("source", "passage"):
-            with django_assert_max_num_queries(2):
+            with django_assert_max_num_queries(5):
                 response = client.get(quote.get_absolute_url())
             assert response.status_code == 200
             html = response.content.decode()
@@ -252,3 +253,28 @@ class TestSeedCorpus:
         response = client.get("/quotes/?theme=focus")
         assert response.status_code == 200
         assert all("focus" in {t.slug for t in q.themes.all()} for q in response.context["quotes"])
+
+
+class TestRelatedQuotes:
+    def test_it_lists_published_quotes_sharing_a_theme_or_the_speaker(self, client, corpus):
+        from kb.models import Quote
+
+        quote = Quote.objects.published().filter(themes__slug="sincerity").first()
+        response = client.get(quote.get_absolute_url())
+        related = response.context["related"]
+        assert 0 < len(related) <= 5
+        themes = set(quote.themes.values_list("pk", flat=True))
+        for other in related:
+            assert other.pk != quote.pk and other.is_published
+            shares_theme = themes & set(other.themes.values_list("pk", flat=True))
+            assert shares_theme or other.speaker_id == quote.speaker_id
+        assert "Related quotes" in response.content.decode()
+        assert related[0].themes.filter(pk__in=themes).exists()
+
+    def test_drafts_are_never_related(self, client, corpus):
+        from kb.models import Quote, Status
+
+        quote = Quote.objects.published().first()
+        Quote.objects.exclude(pk=quote.pk).update(status=Status.DRAFT)
+        response = client.get(quote.get_absolute_url())
+        assert response.context["related"] == []

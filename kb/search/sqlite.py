@@ -78,7 +78,8 @@ def _triggers() -> dict[str, tuple[str, str, str, str]]:
 
     def own(kind: str, table: str, changed: list[str]) -> None:
         when = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in ["id", *changed])
-        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, "", _refresh(kind, "NEW.id"))
+        # A new row has no index entry yet: insert only (the import writes many rows).
+        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, "", _insert(kind, "NEW.id"))
         triggers[f"kb_search_{table}_au"] = (
             "UPDATE",
             table,

@@ -83,5 +83,6 @@ def quote_detail(request, pk):
         "citations": citations.styles(quote),
         "fragment_url": citations.text_fragment_url(quote.source.url, quote.text),
         "jsonld": citations.quotation_jsonld(quote, request.build_absolute_uri),
+        "related": Quote.objects.published().with_related().defer(*CARD_DEFER).related_to(quote),
     }
     return render(request, "kb/quote_detail.html", context)
