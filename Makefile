@@ -31,6 +31,7 @@ install-dev: $(VENV)/.installed-dev
 # Database, static files and the seeded corpus: safe to run again (idempotent).
 setup: install .secret_key
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_roles
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_seed_corpus
 
@@ -67,11 +68,21 @@ test-postgres: postgres
 	@echo "== tests on PostgreSQL ($(PG_URL))"
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q
 
-# Benchmarks: measured figures, not timed tests. Parts so far: import (SIZE_MB of generated text).
+# Benchmarks: measured figures, not timed tests. Parts: import (SIZE_MB of generated text),
+# search (PASSAGES/QUOTES generated in SQLite and PostgreSQL, vs the bare query and tantivy).
 BENCH_PART ?= import
 SIZE_MB ?= 50
-bench: install .secret_key
-	$(PY) -m kb.bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) --size-mb $(SIZE_MB)
+PASSAGES ?= 1000000
+QUOTES ?= 100000
+BENCH_ARGS_import = --size-mb $(SIZE_MB)
+BENCH_ARGS_search = --passages $(PASSAGES) --quotes $(QUOTES) --reuse
+
+$(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search,$(BENCH_PART)),postgres)
+	$(PY) -m kb.bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) $(BENCH_ARGS_$(BENCH_PART))
 
 # Start (or install) the local PostgreSQL server the tests use; fails loudly if it can't.
 postgres:

@@ -15,6 +15,33 @@ from django.db import models
 from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+
+class CuratedHistory(HistoricalRecords):
+    """Revision history of an editor-curated model (django-simple-history).
+
+    History starts at the first edit: the importer writes passages and quotes with raw
+    ``executemany`` (``kb.ingest.store.insert_rows``), which sends no signals, so imported
+    rows get no history row until an editor first saves them.
+
+    A change of a tracked many-to-many (``themes``) made from the other side
+    (``theme.quotes.add(quote)``) is recorded on each quote it touched.
+    """
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if action in ("post_add", "post_remove") and pk_set:
+            for obj in self.cls._default_manager.filter(pk__in=pk_set):
+                super().m2m_changed(obj, action, attr, None, False, **kwargs)
+        return None
+
+
+def tracked(**options) -> CuratedHistory:
+    # The search vector is derived data filled by the database: never part of a revision.
+    excluded = ["search_vector", *options.pop("excluded_fields", [])]
+    return CuratedHistory(excluded_fields=excluded, **options)
 
 
 def unique_slug(model, value: str, *, max_length: int = 80, exclude_pk=None) -> str:
@@ -49,6 +76,8 @@ class Person(models.Model):
     aliases = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True)
 
+    history = CuratedHistory()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
@@ -75,6 +104,8 @@ class Theme(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
+
+    history = CuratedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -129,6 +160,8 @@ class Source(models.Model):
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = SourceQuerySet.as_manager()
+    # Metadata only: the text is never rewritten (and is kept whole in the row itself).
+    history = tracked(excluded_fields=["text"])
 
     class Meta:
         ordering = ["-year", "title"]
@@ -185,6 +218,8 @@ class Passage(models.Model):
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = PassageQuerySet.as_manager()
+    # Speaker and boilerplate labels, and the bounds when a passage is split or merged.
+    history = tracked()
 
     class Meta:
         ordering = ["source", "number"]
@@ -293,9 +328,11 @@ class Quote(models.Model):
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = QuoteQuerySet.as_manager()
+    history = tracked(m2m_fields=["themes"])
 
     class Meta:
         ordering = ["source", "start"]
+        permissions = [("publish_quote", "Can publish and reject quotes")]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="quote_start_lt_end"),
             models.UniqueConstraint(
@@ -352,9 +389,11 @@ class Principle(models.Model):
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = PrincipleQuerySet.as_manager()
+    history = tracked(m2m_fields=["themes"])
 
     class Meta:
         ordering = ["title"]
+        permissions = [("publish_principle", "Can publish and reject principles")]
 
     def __str__(self):
         return self.title
@@ -390,6 +429,8 @@ class Claim(models.Model):
     )
     start = models.PositiveIntegerField(null=True, blank=True)
     end = models.PositiveIntegerField(null=True, blank=True)
+
+    history = CuratedHistory()
 
     class Meta:
         ordering = ["principle", "position", "pk"]
@@ -439,6 +480,8 @@ class SearchAlias(models.Model):
     term = models.CharField(max_length=100)
     means = models.CharField(max_length=100)
     two_way = models.BooleanField(default=True, help_text="Also expand the meaning to the term.")
+
+    history = CuratedHistory()
 
     class Meta:
         ordering = ["term"]

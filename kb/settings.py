@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",  # revision history of the curated models (kb.models, kb.admin)
     "kb",
 ]
 
@@ -89,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each change in the revision history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -185,6 +191,30 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "kb.api.exceptions.json_exception_handler",
+    # Token first: a bad token is then a 401 with WWW-Authenticate (DRF names the first).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # The rate is read from KB_API_ANON_RATE at request time (kb.api.throttling).
+    "DEFAULT_THROTTLE_CLASSES": ["kb.api.throttling.AnonRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "kb.api.schema.AutoSchema",
+}
+# Requests per period for anonymous API clients ("120/min", "1000/hour"; "" for no limit).
+KB_API_ANON_RATE = env_str("KB_API_ANON_RATE", "120/min")
+
+# The OpenAPI schema (/api/schema/) and its docs (/api/docs/), with assets served locally.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lei Jun knowledge base API",
+    "DESCRIPTION": (
+        "Read-only JSON API: sources and their numbered passages, quotes linked to their exact "
+        "passage, principles with evidence, themes, people, search, citations and exports."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

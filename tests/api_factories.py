@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 
 from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status, Theme
 
@@ -180,3 +181,16 @@ def small_corpus_fixture(db) -> SmallCorpus:
     argument does not shadow the imported name: ruff's F811.)
     """
     return build_small_corpus()
+
+
+@pytest.fixture(name="fresh_throttle", autouse=True)
+def fresh_throttle_fixture():
+    """Import it in a test module: every test starts and ends with no throttle history.
+
+    The anonymous rate (KB_API_ANON_RATE, 120/min by default) stays on, but the counts in
+    the default cache are per process: without this, a module's requests would add up and
+    a later test be throttled. A test can still set ``settings.KB_API_ANON_RATE``.
+    """
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,7 +1,11 @@
 """The read-only JSON API: contract, visibility, filters, errors and query counts."""
 
 import pytest
-from api_factories import build_small_corpus, small_corpus_fixture  # noqa: F401
+from api_factories import (  # noqa: F401
+    build_small_corpus,
+    fresh_throttle_fixture,
+    small_corpus_fixture,
+)
 
 from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status, Theme
 

@@ -1,6 +1,7 @@
 """GET /api/search/: the site's search as JSON, and /api/quotes/?q= searching the same way."""
 
 import pytest
+from api_factories import fresh_throttle_fixture  # noqa: F401
 from django.test import Client
 from factories import small_corpus_fixture  # noqa: F401
 from hypothesis import HealthCheck, given, settings

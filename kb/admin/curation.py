@@ -4,13 +4,16 @@ Status changes in bulk go through each object's ``save()`` (never ``QuerySet.upd
 that signals, and the history tracking that will listen to them, see every change.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
-from kb.models import Claim, Principle, Quote, Status, Theme
+from kb import curation
+from kb.admin.history import CuratedAdmin, action_with_form
+from kb.models import Claim, Person, Principle, Quote, Status, Theme
 
 EVIDENCE_REQUIRED = (
     "A published principle needs evidence for every claim: choose a passage, start and end "
@@ -26,6 +29,11 @@ def themes_by_name():
 def change_status(modeladmin, request, queryset, status, *, validate=False):
     """Set ``status`` on each selected object with ``save()``; report what was refused."""
     changed, refused = 0, []
+    try:
+        curation.check_transition(request.user, modeladmin.model(), status)
+    except ValidationError as exc:
+        modeladmin.message_user(request, " ".join(exc.messages), messages.ERROR)
+        return
     for obj in queryset:
         if obj.status == status:
             continue
@@ -38,6 +46,7 @@ def change_status(modeladmin, request, queryset, status, *, validate=False):
                 obj.status = previous
                 refused.append(f"“{obj}”: {' '.join(exc.messages)}")
                 continue
+        obj._history_user = request.user
         obj.save()
         changed += 1
     label = Status(status).label.lower()
@@ -59,6 +68,15 @@ class StatusActionsMixin:
     """Bulk publish / back to draft / send to review / reject."""
 
     actions = ["publish", "unpublish", "send_to_review", "reject"]
+    guarded_actions = ("publish", "reject")
+
+    def get_actions(self, request):
+        """Publish and reject are offered only to users who may use them (and refused too)."""
+        actions = super().get_actions(request)
+        if not curation.can_publish(request.user, self.model):
+            for name in self.guarded_actions:
+                actions.pop(name, None)
+        return actions
 
     def check_publishable(self, obj):
         """Extra checks before publishing, beyond the model's ``full_clean``."""
@@ -85,8 +103,47 @@ def excerpt(text: str, length: int = 100) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+class ThemeChoiceForm(forms.Form):
+    theme = forms.ModelChoiceField(queryset=Theme.objects.all())
+
+
+class SpeakerChoiceForm(forms.Form):
+    speaker = forms.ModelChoiceField(
+        queryset=Person.objects.all(), required=False, help_text="Empty: no speaker."
+    )
+
+
+class ThemeActionsMixin:
+    """Bulk add or remove a theme (chosen on a confirmation page)."""
+
+    @admin.action(
+        description="Add a theme to the selected %(verbose_name_plural)s", permissions=["change"]
+    )
+    def add_theme(self, request, queryset):
+        def apply(data):
+            n = curation.add_theme(queryset, data["theme"])
+            self.message_user(request, f"Theme “{data['theme']}” added to {n}.")
+
+        return action_with_form(
+            self, request, queryset, form=ThemeChoiceForm, title="Add a theme", apply=apply
+        )
+
+    @admin.action(
+        description="Remove a theme from the selected %(verbose_name_plural)s",
+        permissions=["change"],
+    )
+    def remove_theme(self, request, queryset):
+        def apply(data):
+            n = curation.remove_theme(queryset, data["theme"])
+            self.message_user(request, f"Theme “{data['theme']}” removed from {n}.")
+
+        return action_with_form(
+            self, request, queryset, form=ThemeChoiceForm, title="Remove a theme", apply=apply
+        )
+
+
 @admin.register(Quote)
-class QuoteAdmin(StatusActionsMixin, admin.ModelAdmin):
+class QuoteAdmin(StatusActionsMixin, ThemeActionsMixin, CuratedAdmin):
     list_display = [
         "short_text",
         "speaker",
@@ -96,12 +153,14 @@ class QuoteAdmin(StatusActionsMixin, admin.ModelAdmin):
         "featured",
         "theme_list",
     ]
+    actions = [*StatusActionsMixin.actions, "add_theme", "remove_theme", "set_speaker"]
     list_filter = [
         "status",
         "themes",
         "speaker",
         "source",
         ("source__kind", admin.ChoicesFieldListFilter),
+        "source__year",
         "featured",
     ]
     list_select_related = ["speaker", "source", "passage"]
@@ -127,6 +186,16 @@ class QuoteAdmin(StatusActionsMixin, admin.ModelAdmin):
             .get_queryset(request)
             .defer("source__text", "source__notes", "passage__text")
             .prefetch_related(themes_by_name())
+        )
+
+    @admin.action(description="Set the speaker of the selected quotes", permissions=["change"])
+    def set_speaker(self, request, queryset):
+        def apply(data):
+            n = curation.set_speaker(queryset.select_related("source", "passage"), data["speaker"])
+            self.message_user(request, f"Speaker set to “{data['speaker'] or 'nobody'}” on {n}.")
+
+        return action_with_form(
+            self, request, queryset, form=SpeakerChoiceForm, title="Set the speaker", apply=apply
         )
 
     @admin.display(description="quote", ordering="text")
@@ -180,6 +249,7 @@ class ClaimFormSet(BaseInlineFormSet):
 
 
 class ClaimInline(admin.TabularInline):
+    # Claims keep their own revision history (kb.models.Claim.history): see the Claim admin.
     model = Claim
     formset = ClaimFormSet
     fields = ["position", "text", "passage", "start", "end", "evidence"]
@@ -203,7 +273,8 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Principle)
-class PrincipleAdmin(StatusActionsMixin, admin.ModelAdmin):
+class PrincipleAdmin(StatusActionsMixin, ThemeActionsMixin, CuratedAdmin):
+    actions = [*StatusActionsMixin.actions, "add_theme", "remove_theme"]
     list_display = ["title", "status", "claim_total", "evidence_missing", "source_total", "themes_"]
     list_filter = ["status", "themes"]
     search_fields = ["title", "slug", "summary", "claims__text"]
@@ -247,3 +318,19 @@ class PrincipleAdmin(StatusActionsMixin, admin.ModelAdmin):
     @admin.display(description="themes")
     def themes_(self, principle):
         return format_html_join(", ", "{}", ((t.name,) for t in principle.themes.all()))
+
+
+@admin.register(Claim)
+class ClaimAdmin(CuratedAdmin):
+    """Claims are edited inline on their principle; here too, for their history and revert."""
+
+    list_display = ["text", "principle", "position", "passage", "has_evidence"]
+    list_filter = ["principle__status", ("passage", admin.EmptyFieldListFilter)]
+    list_select_related = ["principle", "passage__source"]
+    search_fields = ["text", "principle__title"]
+    autocomplete_fields = ["principle", "passage"]
+    fields = ["principle", "position", "text", "passage", "start", "end"]
+
+    @admin.display(boolean=True, description="evidence")
+    def has_evidence(self, claim):
+        return claim.has_evidence

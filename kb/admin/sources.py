@@ -4,12 +4,18 @@ The importer is ``manage.py import_source`` or the admin's "Import a source" pag
 (:mod:`kb.admin.importing`): the same pipeline either way.
 """
 
+from urllib.parse import urlencode
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
-from django.urls import path
-from django.utils.html import format_html
+from django.urls import path, reverse
+from django.utils.html import format_html, json_script
 
+from kb import curation
+from kb.admin.history import CuratedAdmin, action_with_form
 from kb.admin.importing import can_import, import_source_view
 from kb.models import Passage, Source, Status
 
@@ -42,7 +48,8 @@ class PassageInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(CuratedAdmin):
+    history_revert = False  # metadata history is shown; the text itself is never rewritten
     list_display = ["title", "kind", "year", "publisher", "language", "passage_total", "quotes"]
     list_filter = ["kind", "year", "language"]
     search_fields = ["title", "slug", "author", "publisher", "url"]
@@ -120,15 +127,96 @@ class SourceAdmin(admin.ModelAdmin):
         )
 
 
+class SplitForm(forms.Form):
+    position = forms.IntegerField(
+        min_value=1,
+        label="Split before character",
+        help_text="Position in the passage's text (0 is its first character); the whitespace "
+        "there stays between the two passages.",
+    )
+
+
 @admin.register(Passage)
-class PassageAdmin(admin.ModelAdmin):
+class PassageAdmin(CuratedAdmin):
+    # Bounds change only through split and merge (which keep the tiling): no revert here.
+    history_revert = False
     list_display = ["__str__", "source", "number", "speaker", "is_boilerplate", "snippet"]
-    list_filter = ["is_boilerplate", "source__kind", "source"]
+    list_filter = ["is_boilerplate", "source__kind", "source", "speaker"]
     list_select_related = ["source", "speaker"]
     search_fields = ["text", "source__title", "source__slug", "speaker__name"]
-    fields = ["source", "number", "start", "end", "text", "speaker", "is_boilerplate"]
-    readonly_fields = ["source", "number", "start", "end", "text"]
+    fields = ["source", "number", "start", "end", "quote_selection", "speaker", "is_boilerplate"]
+    readonly_fields = ["source", "number", "start", "end", "quote_selection"]
     autocomplete_fields = ["speaker"]
+    actions = ["split", "merge"]
+
+    class Media:
+        js = ["js/admin_quote_select.js"]
+
+    @admin.display(description="text (select words to quote them)")
+    def quote_selection(self, passage):
+        add_url = reverse("admin:kb_quote_add")
+        query = urlencode(
+            {
+                "source": passage.source_id,
+                "passage": passage.pk,
+                "speaker": passage.speaker_id or "",
+            }
+        )
+        return format_html(
+            '<div class="quote-select" data-start="{}" data-add-url="{}?{}">'
+            '<div class="quote-select-text" style="white-space: pre-wrap; max-width: 60em;">{}'
+            "</div>{}"
+            '<p><button type="button" class="button quote-select-button" disabled>'
+            "Quote the selected words</button> "
+            '<span class="quote-select-status" aria-live="polite"></span></p></div>',
+            passage.start,
+            add_url,
+            query,
+            passage.text,
+            json_script(passage.text, f"passage-text-{passage.pk}"),
+        )
+
+    @admin.action(description="Split the selected passage at a character", permissions=["change"])
+    def split(self, request, queryset):
+        passages = list(queryset.select_related("source")[:2])
+        if len(passages) != 1:
+            self.message_user(request, "Select exactly one passage to split.", messages.ERROR)
+            return None
+        passage = passages[0]
+
+        def apply(data):
+            result = curation.split_passage(passage, passage.start + data["position"])
+            self.message_user(
+                request,
+                f"Split into ¶{result.first.number} and ¶{result.second.number} "
+                f"({result.moved} quotes and claims re-anchored).",
+                messages.SUCCESS,
+            )
+
+        return action_with_form(
+            self,
+            request,
+            queryset,
+            form=SplitForm,
+            title=f"Split {passage}",
+            apply=apply,
+            intro=passage.text,
+        )
+
+    @admin.action(
+        description="Merge the two selected neighbouring passages", permissions=["change"]
+    )
+    def merge(self, request, queryset):
+        passages = list(queryset[:3])
+        if len(passages) != 2:
+            self.message_user(request, "Select exactly two neighbouring passages.", messages.ERROR)
+            return
+        try:
+            merged = curation.merge_passages(*passages)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, f"Merged into {merged}.", messages.SUCCESS)
 
     def get_queryset(self, request):
         # Autocomplete results print "<source slug> ¶<n>": fetch the source with the passage.

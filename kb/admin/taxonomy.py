@@ -1,9 +1,43 @@
 """People, themes and search aliases: the small tables quotes and principles point to."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 
+from kb import curation
+from kb.admin.history import CuratedAdmin, action_with_form
 from kb.models import Person, SearchAlias, Status, Theme
+
+
+def merge_action(modeladmin, request, queryset, merge, noun):
+    """Merge two selected rows: the editor chooses which one is kept on a confirmation page."""
+    chosen = list(queryset.order_by("pk")[:3])
+    if len(chosen) != 2:
+        modeladmin.message_user(request, f"Select exactly two {noun} to merge.", messages.ERROR)
+        return None
+
+    class KeepForm(forms.Form):
+        keep = forms.ChoiceField(
+            choices=[(obj.pk, str(obj)) for obj in chosen],
+            widget=forms.RadioSelect,
+            label="Keep",
+            help_text="The other one is merged into it, then deleted (its history is kept).",
+        )
+
+    def apply(data):
+        keep = next(obj for obj in chosen if str(obj.pk) == data["keep"])
+        other = next(obj for obj in chosen if obj is not keep)
+        result = merge(keep, other)
+        modeladmin.message_user(
+            request,
+            f"“{other}” merged into “{keep}”: {result.quotes} quotes, "
+            f"{result.principles} principles, {result.passages} passages moved.",
+            messages.SUCCESS,
+        )
+
+    return action_with_form(
+        modeladmin, request, queryset, form=KeepForm, title=f"Merge two {noun}", apply=apply
+    )
 
 
 def published(relation: str) -> Count:
@@ -11,7 +45,8 @@ def published(relation: str) -> Count:
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(CuratedAdmin):
+    actions = ["merge"]
     list_display = ["name", "slug", "alias_list", "quote_total", "passage_total"]
     search_fields = ["name", "slug", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
@@ -29,6 +64,10 @@ class PersonAdmin(admin.ModelAdmin):
             .order_by("name")  # Meta.ordering is dropped from a GROUP BY query
         )
 
+    @admin.action(description="Merge the two selected people", permissions=["delete"])
+    def merge(self, request, queryset):
+        return merge_action(self, request, queryset, curation.merge_people, "people")
+
     @admin.display(description="aliases")
     def alias_list(self, person):
         return ", ".join(person.aliases) if isinstance(person.aliases, list) else ""
@@ -43,7 +82,8 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(CuratedAdmin):
+    actions = ["merge"]
     list_display = ["name", "slug", "quote_total", "principle_total"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -65,13 +105,17 @@ class ThemeAdmin(admin.ModelAdmin):
     def quote_total(self, theme):
         return f"{theme.quote_total} ({theme.published_quote_total})"
 
+    @admin.action(description="Merge the two selected themes", permissions=["delete"])
+    def merge(self, request, queryset):
+        return merge_action(self, request, queryset, curation.merge_themes, "themes")
+
     @admin.display(description="principles", ordering="principle_total")
     def principle_total(self, theme):
         return theme.principle_total
 
 
 @admin.register(SearchAlias)
-class SearchAliasAdmin(admin.ModelAdmin):
+class SearchAliasAdmin(CuratedAdmin):
     list_display = ["term", "direction", "means", "two_way"]
     list_filter = ["two_way"]
     search_fields = ["term", "means"]

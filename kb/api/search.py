@@ -4,17 +4,38 @@ The same search as the /search/ page (kb.search): ranked hits, best first, one t
 the other when no ``type`` is given, with snippets where ``<mark>`` is the only markup.
 """
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
 from kb import search as engine
-from kb.api.views import SafeInputMixin
+from kb.api.schema import PAGE
+from kb.api.serializers import SearchHitSerializer
+from kb.api.views import HttpCachingMixin, SafeInputMixin
 
 
-class SearchView(SafeInputMixin, APIView):
+class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
     """Search quotes, passages, principles and sources; ``theme``/``speaker`` narrow it."""
 
+    pagination_class = PageNumberPagination  # read by the schema: a paginated list of hits
+
+    @extend_schema(
+        summary="Search",
+        parameters=[
+            OpenApiParameter("q", str, description="The words to look for."),
+            OpenApiParameter(
+                "type",
+                str,
+                enum=list(engine.TYPES),
+                description="One type of hit only; without it, every type, one after the other.",
+            ),
+            OpenApiParameter("theme", str, description="A theme's slug: hits tagged with it."),
+            OpenApiParameter("speaker", str, description="A person's slug: hits they said."),
+            PAGE,
+        ],
+        responses=SearchHitSerializer(many=True),
+    )
     def get(self, request, *args, **kwargs):
         params = request.query_params
         kind = params.get("type", "")

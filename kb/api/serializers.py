@@ -5,16 +5,26 @@ the views' querysets (never counted per row), so every serializer reads attribut
 """
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status, Theme
+from kb.models import Claim, Passage, Person, Principle, Quote, Source, Theme
 
 
 def api_path(name: str, **kwargs) -> str:
     return reverse(f"api:{name}", kwargs=kwargs)
 
 
-class PersonRefSerializer(serializers.ModelSerializer):
+# The API only reads: every field is read-only, so the schema marks each one as present.
+class ModelSerializer(serializers.ModelSerializer):
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
+class PersonRefSerializer(ModelSerializer):
     """A speaker as ``{"name", "slug"}``."""
 
     class Meta:
@@ -22,7 +32,7 @@ class PersonRefSerializer(serializers.ModelSerializer):
         fields = ["name", "slug"]
 
 
-class SourceSummarySerializer(serializers.ModelSerializer):
+class SourceSummarySerializer(ModelSerializer):
     passage_count = serializers.IntegerField(read_only=True)
     html_url = serializers.SerializerMethodField()
     api_url = serializers.SerializerMethodField()
@@ -51,7 +61,7 @@ class SourceSummarySerializer(serializers.ModelSerializer):
         return api_path("source-detail", slug=source.slug)
 
 
-class PassageSerializer(serializers.ModelSerializer):
+class PassageSerializer(ModelSerializer):
     speaker = PersonRefSerializer(read_only=True, allow_null=True)
     boilerplate = serializers.BooleanField(source="is_boilerplate", read_only=True)
     html_url = serializers.SerializerMethodField()
@@ -82,8 +92,11 @@ class PassageDetailSerializer(PassageSerializer):
         fields = [*PassageSerializer.Meta.fields, "source", "quotes", "previous", "next"]
 
     def get_quotes(self, passage) -> list[int]:
+        request = self.context.get("request")
+        user = request.user if request is not None else None
         return list(
-            passage.quotes.filter(status=Status.PUBLISHED)
+            Quote.objects.visible_to(user)
+            .filter(passage=passage)
             .order_by("start", "end")
             .values_list("id", flat=True)
         )
@@ -100,7 +113,7 @@ class PassageDetailSerializer(PassageSerializer):
         return self._neighbour(passage, number__gt=passage.number)
 
 
-class QuoteSerializer(serializers.ModelSerializer):
+class QuoteSerializer(ModelSerializer):
     speaker = PersonRefSerializer(read_only=True, allow_null=True)
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     passage = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -127,11 +140,11 @@ class QuoteSerializer(serializers.ModelSerializer):
         return quote.get_absolute_url()
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(ModelSerializer):
     """A claim and its evidence; a draft claim without evidence has nulls and ``""``."""
 
     source = serializers.SerializerMethodField()
-    passage = serializers.PrimaryKeyRelatedField(read_only=True)
+    passage = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     evidence = serializers.SerializerMethodField()
     html_url = serializers.SerializerMethodField()
 
@@ -154,7 +167,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         return claim.get_absolute_url() or None
 
 
-class PrincipleSerializer(serializers.ModelSerializer):
+class PrincipleSerializer(ModelSerializer):
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     claims = ClaimSerializer(many=True, read_only=True)
     source_count = serializers.IntegerField(read_only=True)
@@ -168,7 +181,7 @@ class PrincipleSerializer(serializers.ModelSerializer):
         return principle.get_absolute_url()
 
 
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(ModelSerializer):
     quote_count = serializers.IntegerField(read_only=True)
     principle_count = serializers.IntegerField(read_only=True)
     html_url = serializers.SerializerMethodField()
@@ -193,7 +206,8 @@ class ThemeSerializer(serializers.ModelSerializer):
         return api_path("theme-detail", slug=theme.slug)
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
+    aliases = serializers.ListField(child=serializers.CharField(), read_only=True)
     quote_count = serializers.IntegerField(read_only=True)
     html_url = serializers.SerializerMethodField()
     api_url = serializers.SerializerMethodField()
@@ -207,3 +221,51 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_api_url(self, person) -> str:
         return api_path("person-detail", slug=person.slug)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    """One search hit (kb.search.Hit); ``snippet`` has ``<mark>`` as its only markup."""
+
+    type = serializers.ChoiceField(choices=["quote", "passage", "principle", "source"])
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    snippet = serializers.CharField()
+    source = serializers.CharField(allow_null=True, help_text="The source's slug.")
+    passage = serializers.IntegerField(allow_null=True, help_text="The passage's id.")
+    html_url = serializers.CharField()
+
+
+STYLES = ["csl-json", "bibtex", "apa", "chicago"]
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "description": "APA, Chicago or BibTeX: the citation's text."},
+            {
+                "type": "object",
+                "additionalProperties": True,
+                "description": "csl-json: one CSL-JSON item (id, type, title, author, issued, "
+                "URL, locator …), as Zotero, Pandoc and citeproc read it.",
+            },
+        ]
+    }
+)
+class CitationField(serializers.JSONField):
+    pass
+
+
+class CitationSerializer(serializers.Serializer):
+    """A citation in one style: text, or for csl-json a CSL-JSON item object."""
+
+    style = serializers.ChoiceField(choices=STYLES)
+    citation = CitationField()
+
+
+class QuoteCitationSerializer(CitationSerializer):
+    """A quote's citation (with its ¶ locator) and a link to its exact words in the original."""
+
+    fragment_url = serializers.CharField(
+        help_text="The original's URL with a text fragment that highlights the quote "
+        '("" when the source has no web address).'
+    )

@@ -1,16 +1,31 @@
-"""API routes (namespace ``api``): a DefaultRouter gives the root at /api/ listing them."""
+"""API routes (namespace ``api``): a DefaultRouter gives the root at /api/ listing them.
+
+Besides the router's resources: search, the quote exports, the OpenAPI schema and its
+docs pages (Swagger UI, ReDoc; their assets come from drf-spectacular-sidecar, no CDN).
+"""
 
 from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.exceptions import NotFound
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.views import APIView
 
 from kb.api import views
 from kb.api.search import SearchView
+from kb.api.views import HttpCachingMixin
 
 app_name = "api"
 
-router = DefaultRouter()
+
+class RootView(HttpCachingMixin, APIRootView):
+    """The API's resources; see /api/docs/ for everything, /api/schema/ for OpenAPI 3."""
+
+
+class Router(DefaultRouter):
+    APIRootView = RootView
+
+
+router = Router()
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("passages", views.PassageViewSet, basename="passage")
 router.register("quotes", views.QuoteViewSet, basename="quote")
@@ -19,11 +34,13 @@ router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("people", views.PersonViewSet, basename="person")
 
 
-class NoSuchEndpoint(APIView):
+class NoSuchEndpoint(HttpCachingMixin, APIView):
     """Any other path under /api/ ending in a slash: a JSON 404 rather than the HTML page.
 
     Paths without the slash stay unmatched, so APPEND_SLASH still redirects /api/quotes.
     """
+
+    schema = None  # not an endpoint
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         raise NotFound("No such API endpoint.")
@@ -32,8 +49,25 @@ class NoSuchEndpoint(APIView):
         raise NotFound("No such API endpoint.")
 
 
+class SchemaView(HttpCachingMixin, SpectacularAPIView):
+    """The OpenAPI 3 schema: YAML by default, JSON with ?format=json or Accept."""
+
+
+class SwaggerView(HttpCachingMixin, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(HttpCachingMixin, SpectacularRedocView):
+    template_name = "api/redoc.html"  # no Google Fonts: nothing is loaded from elsewhere
+
+
 urlpatterns = [
+    path("quotes/export.csv", views.QuoteExportCSV.as_view(), name="quote-export-csv"),
+    path("quotes/export.jsonl", views.QuoteExportJSONLines.as_view(), name="quote-export-jsonl"),
     *router.urls,
     path("search/", SearchView.as_view(), name="search"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
     re_path(r"^.*/$", NoSuchEndpoint.as_view(), name="not-found"),
 ]

@@ -3,15 +3,36 @@
 Each queryset fetches what its serializer reads in a fixed number of queries whatever the
 number of rows: foreign keys with select_related, lists with prefetch_related, counts
 annotated. Sources' full texts are only loaded by the source detail.
+
+Every view answers with Cache-Control and an ETag (kb.api.caching); the schema
+annotations (extend_schema) document what each endpoint answers, errors included.
 """
 
 from django.db.models import Count, F, Prefetch, Q
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from kb import citations
 from kb.api import serializers
+from kb.api.caching import api_cache
+from kb.api.schema import QUOTE_FILTERS, SOURCE_FILTERS
 from kb.filters import QuoteFilter, SourceFilter
 from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status, Theme
+from kb.views.exports import quote_export_csv, quote_export_jsonl
+from kb.views.quotes import quote_filterset
 
 
 class SafeInputMixin:
@@ -36,14 +57,52 @@ class SafeInputMixin:
             raise ValidationError({key: ["Null characters are not allowed."] for key in bad})
 
 
-class ReadOnlyViewSet(SafeInputMixin, viewsets.ReadOnlyModelViewSet):
+class HttpCachingMixin:
+    """Cache-Control by audience and an ETag on every answer (kb.api.caching)."""
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        return api_cache(super().as_view(*args, **kwargs))
+
+
+class ReadOnlyViewSet(HttpCachingMixin, SafeInputMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+CITE_STYLES = {
+    "csl-json": citations.csl_item,
+    "bibtex": citations.bibtex,
+    "apa": citations.apa,
+    "chicago": citations.chicago,
+}
+STYLE = OpenApiParameter(
+    "style",
+    str,
+    enum=list(CITE_STYLES),
+    default="csl-json",
+    description="csl-json (the citation is a CSL-JSON item object), bibtex, apa or chicago "
+    "(the citation is text). Named style, not format: DRF keeps ?format= for renderers.",
+)
+
+
+def citation(request, obj) -> dict:
+    """``{"style", "citation"}`` of a quote or a source in the ``style`` asked for."""
+    style = request.query_params.get("style", "csl-json")
+    if style not in CITE_STYLES:
+        raise ValidationError(
+            {"style": [f"Unknown style {style[:50]!r}: use one of {', '.join(CITE_STYLES)}."]}
+        )
+    return {"style": style, "citation": CITE_STYLES[style](obj)}
 
 
 def themes_by_name():
     return Prefetch("themes", queryset=Theme.objects.order_by("name").only("id", "slug"))
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Sources", parameters=SOURCE_FILTERS),
+    retrieve=extend_schema(summary="A source, its original text and its numbered passages"),
+)
 class SourceViewSet(ReadOnlyViewSet):
     """Sources stored whole; the detail has the original text and its numbered passages."""
 
@@ -58,16 +117,35 @@ class SourceViewSet(ReadOnlyViewSet):
         if self.action == "retrieve":
             passages = Passage.objects.select_related("speaker").order_by("number")
             return sources.prefetch_related(Prefetch("passages", queryset=passages))
+        if self.action == "cite":
+            return Source.objects.defer("text", "notes")
         return sources.defer("text", "notes")
 
     def get_serializer_class(self):
         if self.action == "retrieve":
             return serializers.SourceDetailSerializer
+        if self.action == "cite":
+            return serializers.CitationSerializer
         return serializers.SourceSummarySerializer
 
+    @extend_schema(
+        summary="A source's citation",
+        parameters=[STYLE],
+        responses=serializers.CitationSerializer,
+    )
+    # filterset_class=None: the list's filters do not narrow a citation's lookup.
+    @action(detail=True, url_path="cite", filterset_class=None)
+    def cite(self, request, slug=None):
+        """The source cited in one style: APA, Chicago, BibTeX or a CSL-JSON item."""
+        return Response(citation(request, self.get_object()))
 
-class PassageViewSet(SafeInputMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """One passage, its published quotes and its neighbours (no list: see a source's detail)."""
+
+@extend_schema_view(retrieve=extend_schema(summary="A passage, its quotes and its neighbours"))
+class PassageViewSet(
+    HttpCachingMixin, SafeInputMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """One passage, the ids of its quotes (published, and drafts for staff) and its
+    neighbours' ids (null at either end); no list: a source's detail lists its passages."""
 
     serializer_class = serializers.PassageDetailSerializer
     queryset = Passage.objects.select_related("source", "speaker").defer(
@@ -75,6 +153,10 @@ class PassageViewSet(SafeInputMixin, mixins.RetrieveModelMixin, viewsets.Generic
     )
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Quotes", parameters=QUOTE_FILTERS),
+    retrieve=extend_schema(summary="A quote"),
+)
 class QuoteViewSet(ReadOnlyViewSet):
     """Quotes: published ones for everybody, drafts too for staff."""
 
@@ -82,12 +164,106 @@ class QuoteViewSet(ReadOnlyViewSet):
     filterset_class = QuoteFilter
 
     def get_queryset(self):
+        if self.action == "cite":
+            return (
+                Quote.objects.visible_to(self.request.user)
+                .select_related("speaker", "source", "passage")
+                .defer("source__text", "source__notes", "passage__text", "note")
+            )
         return (
             Quote.objects.visible_to(self.request.user)
             .select_related("speaker", "source")
             .defer("source__text", "source__notes", "note")
             .prefetch_related(themes_by_name())
         )
+
+    def get_serializer_class(self):
+        if self.action == "cite":
+            return serializers.QuoteCitationSerializer
+        return super().get_serializer_class()
+
+    @extend_schema(
+        summary="A quote's citation",
+        parameters=[STYLE],
+        responses=serializers.QuoteCitationSerializer,
+    )
+    @action(detail=True, url_path="cite", filterset_class=None)
+    def cite(self, request, pk=None):
+        """The quote cited in one style, with its passage locator (¶ n), and a link to its
+        exact words on the original page (a text fragment)."""
+        quote = self.get_object()
+        body = citation(request, quote)
+        body["fragment_url"] = citations.text_fragment_url(quote.source.url, quote.text)
+        return Response(body)
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """An export is CSV or JSON Lines whatever the Accept header (its errors are JSON)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class QuoteExport(HttpCachingMixin, SafeInputMixin, APIView):
+    """The filtered quote list, every page, as a download (kb.views.exports streams it)."""
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FirstRenderer
+    export = None  # the page's export view
+
+    def get(self, request, *args, **kwargs):
+        # The same FilterSet as the list page and its exports, bound the same way; an invalid
+        # filter is a JSON 400 here rather than the page export's plain-text one.
+        filterset = quote_filterset(request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        # request.user is already the API's user (session or token) on the Django request.
+        return self.export(request._request)
+
+
+# The JSON errors (400 naming the bad filters, 401, 404, 429) come from kb.api.schema.
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="quotes_export_csv",
+        summary="Quotes as CSV",
+        parameters=QUOTE_FILTERS,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="A header row, then one quote a row (id, url, text, speaker, "
+                "attribution, themes, source, source_url, source_year, original_url, passage, "
+                "passage_url, featured, status), streamed; an attachment named quotes.csv.",
+            ),
+        },
+    )
+)
+class QuoteExportCSV(QuoteExport):
+    """Every quote matching the filters (the quote list's) as CSV."""
+
+    export = staticmethod(quote_export_csv)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="quotes_export_jsonl",
+        summary="Quotes as JSON Lines",
+        parameters=QUOTE_FILTERS,
+        responses={
+            (200, "application/jsonl"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="One JSON object a line, with the CSV's columns as keys, streamed; "
+                "an attachment named quotes.jsonl.",
+            ),
+        },
+    )
+)
+class QuoteExportJSONLines(QuoteExport):
+    """Every quote matching the filters (the quote list's) as JSON Lines."""
+
+    export = staticmethod(quote_export_jsonl)
 
 
 class PrincipleViewSet(ReadOnlyViewSet):

@@ -1,80 +1,22 @@
-"""``python -m kb.bench PART [options]``: run one benchmark part and print its figures.
+"""``python -m kb.bench [--json FILE] PART [options]``: run one benchmark part, print its figures.
 
-Parts: ``import`` (the importer's MB/s and peak memory on a generated corpus). The
-database is a throw-away one (``BENCH_DATABASE_URL``, default a SQLite file in a temporary
-directory), never the site's own.
+Parts:
+
+- ``import --size-mb N``: the importer's MB/s and peak memory on a generated corpus (a
+  throw-away database: ``BENCH_DATABASE_URL``, default a SQLite file in a temporary
+  directory, never the site's own);
+- ``search --passages N --quotes M``: search latency (p50/p95/p99) on SQLite and
+  PostgreSQL, against the bare SQL full-text query and a tantivy index of the same
+  passages (``kb.bench.search``). Its databases are a SQLite file under ``--cache-dir``
+  (default ``.bench/``) and the PostgreSQL database ``kb_bench`` (``--pg-url``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import sys
-import tempfile
-import time
 from pathlib import Path
-
-
-def peak_rss_mb() -> float:
-    """The largest resident set of this process or of any finished child (the planner)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024  # Linux reports KiB
-
-
-def setup_django(workdir: Path) -> None:
-    os.environ["DATABASE_URL"] = os.environ.get(
-        "BENCH_DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kb.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-secret")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def bench_import(args) -> dict:
-    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
-        workdir = Path(tmp)
-        setup_django(workdir)
-        from django.core.management import call_command
-
-        from kb.bench.corpus import generate_texts
-
-        corpus_dir = workdir / "corpus"
-        corpus_dir.mkdir()
-        total = 0
-        for name, text in generate_texts(int(args.size_mb * 1024 * 1024)):
-            data = text.encode("utf-8")
-            (corpus_dir / name).write_bytes(data)
-            total += len(data)
-        files = len(list(corpus_dir.iterdir()))
-        rss_before = peak_rss_mb()
-        started = time.perf_counter()
-        with open(os.devnull, "w") as quiet:
-            call_command("import_source", str(corpus_dir), stdout=quiet, stderr=quiet)
-        elapsed = time.perf_counter() - started
-        from kb.models import Passage, Quote, Source
-
-        result = {
-            "part": "import",
-            "database": os.environ["DATABASE_URL"].split(":", 1)[0],
-            "files": files,
-            "megabytes": round(total / 1024 / 1024, 2),
-            "seconds": round(elapsed, 2),
-            "mb_per_s": round(total / 1024 / 1024 / elapsed, 2),
-            "peak_rss_mb": round(peak_rss_mb(), 1),
-            "peak_rss_before_import_mb": round(rss_before, 1),
-            "sources": Source.objects.count(),
-            "passages": Passage.objects.count(),
-            "quotes": Quote.objects.count(),
-        }
-    return result
 
 
 def main(argv=None) -> int:
@@ -82,15 +24,60 @@ def main(argv=None) -> int:
     parts = parser.add_subparsers(dest="part", required=True)
     importing = parts.add_parser("import", help="import a generated corpus; MB/s and peak RSS")
     importing.add_argument("--size-mb", type=float, default=50.0)
+
+    def corpus_options(p):
+        p.add_argument("--passages", type=int, default=1_000_000)
+        p.add_argument("--quotes", type=int, default=100_000)
+        p.add_argument("--cache-dir", type=Path, default=Path(".bench"))
+        p.add_argument(
+            "--pg-url",
+            default=None,
+            help="PostgreSQL bench database (its name must start with kb_bench); "
+            "default BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/kb_bench",
+        )
+        p.add_argument("--reuse", action="store_true", help="reuse a built corpus of this size")
+        p.add_argument(
+            "--variants",
+            default="bare,search,search_nofacets,search_all",
+            help="what to time on each database (comma-separated)",
+        )
+        p.add_argument(
+            "--timeout-ms",
+            type=float,
+            default=2000.0,
+            help="a search slower than this is cancelled and counted as at least this long",
+        )
+
+    searching = parts.add_parser(
+        "search", help="search latency on a generated corpus vs the bare query and tantivy"
+    )
+    corpus_options(searching)
+    searching.add_argument("--backends", default="sqlite,postgres")
+    searching.add_argument("--queries", type=int, default=200)
+    searching.add_argument("--no-tantivy", action="store_true")
+    worker = parts.add_parser("search-worker", help="(internal) one engine of the search part")
+    corpus_options(worker)
+    worker.add_argument("--engine", choices=["sqlite", "postgres", "tantivy"], required=True)
+    worker.add_argument("--queries-file", required=True)
+    worker.add_argument("--out", required=True)
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
-    result = bench_import(args)
-    print(
-        f"import: {result['megabytes']} MB in {result['files']} files, {result['seconds']} s, "
-        f"{result['mb_per_s']} MB/s, peak RSS {result['peak_rss_mb']} MB "
-        f"({result['sources']} sources, {result['passages']} passages, "
-        f"{result['quotes']} quotes, {result['database']})"
-    )
+
+    if args.part == "import":
+        from kb.bench.importing import bench_import, report_import
+
+        result = bench_import(args)
+        report_import(result)
+    else:
+        import os
+
+        from kb.bench import search
+
+        args.pg_url = args.pg_url or os.environ.get("BENCH_PG_URL", search.DEFAULT_PG_URL)
+        if args.part == "search-worker":
+            return search.worker(args)
+        result = search.bench_search(args)
+        search.report_search(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -1,0 +1,110 @@
+"""The OpenAPI schema: documented error answers, filter parameters, the error bodies.
+
+``AutoSchema`` (REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS) adds to every operation the client
+errors any API view can give, so the schema says what the endpoints really answer:
+
+- 400 ``{"<parameter>": ["message", ...]}`` for a malformed parameter;
+- 401 ``{"detail": ...}`` for an unknown token;
+- 404 ``{"detail": ...}`` for an unknown object or a page out of range;
+- 429 ``{"detail": ...}`` when an anonymous client goes over its rate.
+"""
+
+from drf_spectacular import openapi
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from kb.filters import QuoteFilter
+from kb.models import Source
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    """``{"detail": "Not found."}``: what went wrong, in words."""
+
+    detail = serializers.CharField()
+
+
+# A malformed parameter: one key per parameter, each with its messages.
+VALIDATION_ERRORS = dict[str, list[str]]
+
+ERRORS = {
+    "400": OpenApiResponse(
+        VALIDATION_ERRORS,
+        description="A malformed parameter: the body names each one with its messages, "
+        'e.g. {"year": ["Enter a number."]}.',
+    ),
+    "401": OpenApiResponse(ErrorDetailSerializer, description="An invalid or inactive token."),
+    "404": OpenApiResponse(
+        ErrorDetailSerializer, description="No such object, or a page out of range."
+    ),
+    "429": OpenApiResponse(
+        ErrorDetailSerializer,
+        description="Too many anonymous requests (KB_API_ANON_RATE); see Retry-After.",
+    ),
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_filter_backends(self):
+        # The filters are documented explicitly (QUOTE_FILTERS, SOURCE_FILTERS below, checked
+        # against the FilterSets by the tests) rather than guessed from the FilterSets.
+        return []
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response":
+            for code, response in ERRORS.items():
+                if code not in responses:
+                    responses[code] = self._get_response_for_code(
+                        response, code, ["application/json"]
+                    )
+        return responses
+
+
+PAGE = OpenApiParameter(
+    "page", OpenApiTypes.INT, description="A page number (1 is the first); 404 beyond the last."
+)
+
+# QuoteFilter's parameters (kb.filters), the same on the quote list page, the API and the exports.
+QUOTE_FILTERS = [
+    OpenApiParameter(
+        "theme",
+        str,
+        many=True,
+        explode=True,
+        style="form",
+        description="A theme's slug; repeat it for several themes (see theme_match).",
+    ),
+    OpenApiParameter(
+        "theme_match",
+        str,
+        enum=["all", "any"],
+        default="all",
+        description="Quotes with all the themes given, or with any of them.",
+    ),
+    OpenApiParameter("speaker", str, description="A person's slug: quotes they said."),
+    OpenApiParameter("source", str, description="A source's slug: quotes from that source."),
+    OpenApiParameter(
+        "kind", str, enum=Source.Kind.values, description="The kind of source quoted."
+    ),
+    OpenApiParameter("year", OpenApiTypes.INT, description="The source's year."),
+    OpenApiParameter("year_min", OpenApiTypes.INT, description="Sources of that year or later."),
+    OpenApiParameter("year_max", OpenApiTypes.INT, description="Sources of that year or earlier."),
+    OpenApiParameter("featured", bool, description="Featured quotes only (true) or none (false)."),
+    OpenApiParameter("q", str, description="Words the quote contains (the site's search)."),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=list(QuoteFilter.ORDERINGS),
+        default="newest",
+        description="newest or oldest source first, by speaker, or by source title.",
+    ),
+]
+
+SOURCE_FILTERS = [
+    OpenApiParameter("kind", str, enum=Source.Kind.values, description="The kind of source."),
+    OpenApiParameter("year_min", OpenApiTypes.INT, description="Sources of that year or later."),
+    OpenApiParameter("year_max", OpenApiTypes.INT, description="Sources of that year or earlier."),
+    OpenApiParameter("speaker", str, description="A person's slug: sources where they speak."),
+    OpenApiParameter("title", str, description="Words in the title (case-insensitive)."),
+]
