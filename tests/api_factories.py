@@ -194,3 +194,24 @@ def fresh_throttle_fixture():
     cache.clear()
     yield
     cache.clear()
+
+
+# Every operation of the schema (the conformance test keeps the list complete).
+PATHS = [
+    "/api/sources/",
+    "/api/sources/{slug}/",
+    "/api/sources/{slug}/cite/",
+    "/api/passages/{id}/",
+    "/api/quotes/",
+    "/api/quotes/{id}/",
+    "/api/quotes/{id}/cite/",
+    "/api/quotes/export.csv",
+    "/api/quotes/export.jsonl",
+    "/api/themes/",
+    "/api/themes/{slug}/",
+    "/api/people/",
+    "/api/people/{slug}/",
+    "/api/principles/",
+    "/api/principles/{slug}/",
+    "/api/search/",
+]

@@ -8,7 +8,7 @@ documents (errors included). The examples are derandomized: the same on every ru
 
 import pytest
 import schemathesis
-from api_factories import fresh_throttle_fixture  # noqa: F401
+from api_factories import PATHS, fresh_throttle_fixture  # noqa: F401
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given
@@ -32,26 +32,6 @@ CHECKS = [
     response_schema_conformance,
 ]
 EXAMPLES = 100
-
-# Every operation of the schema (test_it_tests_every_operation keeps the list complete).
-PATHS = [
-    "/api/sources/",
-    "/api/sources/{slug}/",
-    "/api/sources/{slug}/cite/",
-    "/api/passages/{id}/",
-    "/api/quotes/",
-    "/api/quotes/{id}/",
-    "/api/quotes/{id}/cite/",
-    "/api/quotes/export.csv",
-    "/api/quotes/export.jsonl",
-    "/api/themes/",
-    "/api/themes/{slug}/",
-    "/api/people/",
-    "/api/people/{slug}/",
-    "/api/principles/",
-    "/api/principles/{slug}/",
-    "/api/search/",
-]
 
 
 @pytest.fixture(scope="module")

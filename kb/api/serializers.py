@@ -156,12 +156,7 @@ class ClaimSerializer(ModelSerializer):
         return claim.passage.source.slug if claim.passage_id else None
 
     def get_evidence(self, claim) -> str:
-        # The passage text is source.text[passage.start:passage.end] (checked by
-        # verify_corpus), so the evidence is sliced from it without loading the whole source.
-        if not claim.passage_id or claim.start is None or claim.end is None:
-            return ""
-        passage = claim.passage
-        return passage.text[claim.start - passage.start : claim.end - passage.start]
+        return claim.evidence_text
 
     def get_html_url(self, claim) -> str | None:
         return claim.get_absolute_url() or None

@@ -63,14 +63,6 @@ def claim_span(claim) -> Span:
     return Span(claim.start, claim.end)
 
 
-def evidence_text(claim) -> str:
-    """A claim's evidence taken from its passage (no need to load the whole source text)."""
-    if not claim.passage_id:
-        return ""
-    offset = claim.passage.start
-    return claim.passage.text[claim.start - offset : claim.end - offset]
-
-
 def trimmed(segs: list[Segment], words: int = 25) -> list[Segment]:
     """Segments with the unmarked text before the first and after the last mark cut short."""
     if not any(s.marked for s in segs):

@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from kb.models import Claim, Principle, Theme
-from kb.views.highlight import claim_span, evidence_text, segments, trimmed
+from kb.views.highlight import claim_span, segments, trimmed
 
 THEMES = Prefetch("themes", queryset=Theme.objects.order_by("name"))
 
@@ -31,7 +31,7 @@ def principle_detail(request, slug):
     principle = get_object_or_404(queryset, slug=slug)
     claims = list(principle.claims.all())
     for claim in claims:
-        claim.evidence = evidence_text(claim)
+        claim.evidence = claim.evidence_text
         if claim.passage_id:
             claim.segments = trimmed(segments(claim.passage, [claim_span(claim)]))
     context = {
