@@ -402,3 +402,74 @@ def test_it_offers_quoting_the_selected_words_on_a_passage_page(editor_client, s
     )
     form = response.context["adminform"].form
     assert form.initial["text"] == words and int(form.initial["start"]) == start
+
+
+@pytest.mark.parametrize(
+    "action, field",
+    [("add_theme", "themes"), ("remove_theme", "themes"), ("set_speaker", "speaker")],
+)
+def test_it_asks_for_the_theme_or_speaker_with_the_admins_autocomplete(
+    editor_client, small_corpus, action, field
+):
+    response = editor_client.post(
+        admin_url(Quote, "changelist"),
+        {"action": action, "_selected_action": [small_corpus.friends_quote.pk]},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'class="admin-autocomplete' in body
+    assert 'data-ajax--url="/admin/autocomplete/"' in body
+    assert f'data-app-label="kb" data-model-name="quote" data-field-name="{field}"' in body
+    # The widget's media: jQuery, select2 and the admin's autocomplete script and style.
+    for asset in ["js/vendor/jquery/jquery", "js/vendor/select2/select2", "js/autocomplete.js"]:
+        assert f'<script src="/static/admin/{asset}' in body, asset
+    assert 'href="/static/admin/css/autocomplete.css"' in body
+
+
+def test_it_answers_the_autocomplete_of_the_action_pages(editor_client, small_corpus):
+    lookup = {"app_label": "kb", "model_name": "quote", "term": "pric"}
+    response = editor_client.get("/admin/autocomplete/", {**lookup, "field_name": "themes"})
+    assert [r["text"] for r in response.json()["results"]] == ["Pricing"]
+    lookup["term"] = "fortune"
+    response = editor_client.get("/admin/autocomplete/", {**lookup, "field_name": "speaker"})
+    assert [r["id"] for r in response.json()["results"]] == [str(small_corpus.interviewer.pk)]
+
+
+def test_it_adds_a_theme_to_principles_with_history_per_row(editor_client, small_corpus):
+    url = admin_url(Principle, "changelist")
+    chosen = [small_corpus.principle.pk, small_corpus.draft_principle.pk]
+    form = {"action": "add_theme", "_selected_action": chosen}
+    body = editor_client.post(url, form).content.decode()
+    assert 'data-model-name="principle" data-field-name="themes"' in body
+    response = editor_client.post(url, {**form, "apply": "1", "theme": small_corpus.users.pk})
+    assert response.status_code == 302
+    assert set(small_corpus.users.principles.values_list("pk", flat=True)) == set(chosen)
+    reason = "theme “Users as friends” added"
+    rows = Principle.history.filter(id__in=chosen, history_change_reason=reason)
+    assert sorted(rows.values_list("id", flat=True)) == sorted(chosen)
+    assert {row.history_user.username for row in rows} == {"editor"}
+
+
+def test_it_refuses_an_unknown_theme_on_the_confirmation_page(editor_client, small_corpus):
+    quote = small_corpus.friends_quote
+    before = quote.history.count()
+    response = editor_client.post(
+        admin_url(Quote, "changelist"),
+        {"action": "add_theme", "_selected_action": [quote.pk], "apply": "1", "theme": 999999},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert list(quote.themes.values_list("name", flat=True)) == ["Users as friends"]
+    assert quote.history.count() == before
+
+
+def test_it_clears_the_speaker_in_bulk_with_history_per_row(editor_client, small_corpus):
+    chosen = [small_corpus.friends_quote.pk, small_corpus.speed_quote.pk]
+    response = editor_client.post(
+        admin_url(Quote, "changelist"),
+        {"action": "set_speaker", "_selected_action": chosen, "apply": "1", "speaker": ""},
+    )
+    assert response.status_code == 302
+    assert not Quote.objects.filter(pk__in=chosen, speaker__isnull=False).exists()
+    rows = Quote.history.filter(id__in=chosen, history_change_reason="speaker set to nobody")
+    assert sorted(rows.values_list("id", flat=True)) == sorted(chosen)

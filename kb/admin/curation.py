@@ -6,6 +6,7 @@ that signals, and the history tracking that will listen to them, see every chang
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.forms.models import BaseInlineFormSet
@@ -103,14 +104,35 @@ def excerpt(text: str, length: int = 100) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-class ThemeChoiceForm(forms.Form):
-    theme = forms.ModelChoiceField(queryset=Theme.objects.all())
+def autocomplete(modeladmin, field_name: str) -> AutocompleteSelect:
+    """The admin's search-as-you-type select for ``field_name`` of the admin's model.
+
+    It asks /admin/autocomplete/ with that field (as an autocomplete_fields entry does), so
+    the choices are the related admin's search results, for users who may view them.
+    """
+    field = modeladmin.model._meta.get_field(field_name)
+    return AutocompleteSelect(field, modeladmin.admin_site)
 
 
-class SpeakerChoiceForm(forms.Form):
-    speaker = forms.ModelChoiceField(
-        queryset=Person.objects.all(), required=False, help_text="Empty: no speaker."
-    )
+def theme_choice_form(modeladmin) -> type[forms.Form]:
+    class ThemeChoiceForm(forms.Form):
+        theme = forms.ModelChoiceField(
+            queryset=Theme.objects.all(), widget=autocomplete(modeladmin, "themes")
+        )
+
+    return ThemeChoiceForm
+
+
+def speaker_choice_form(modeladmin) -> type[forms.Form]:
+    class SpeakerChoiceForm(forms.Form):
+        speaker = forms.ModelChoiceField(
+            queryset=Person.objects.all(),
+            required=False,
+            help_text="Empty: no speaker.",
+            widget=autocomplete(modeladmin, "speaker"),
+        )
+
+    return SpeakerChoiceForm
 
 
 class ThemeActionsMixin:
@@ -125,7 +147,12 @@ class ThemeActionsMixin:
             self.message_user(request, f"Theme “{data['theme']}” added to {n}.")
 
         return action_with_form(
-            self, request, queryset, form=ThemeChoiceForm, title="Add a theme", apply=apply
+            self,
+            request,
+            queryset,
+            form=theme_choice_form(self),
+            title="Add a theme",
+            apply=apply,
         )
 
     @admin.action(
@@ -138,7 +165,12 @@ class ThemeActionsMixin:
             self.message_user(request, f"Theme “{data['theme']}” removed from {n}.")
 
         return action_with_form(
-            self, request, queryset, form=ThemeChoiceForm, title="Remove a theme", apply=apply
+            self,
+            request,
+            queryset,
+            form=theme_choice_form(self),
+            title="Remove a theme",
+            apply=apply,
         )
 
 
@@ -195,7 +227,12 @@ class QuoteAdmin(StatusActionsMixin, ThemeActionsMixin, CuratedAdmin):
             self.message_user(request, f"Speaker set to “{data['speaker'] or 'nobody'}” on {n}.")
 
         return action_with_form(
-            self, request, queryset, form=SpeakerChoiceForm, title="Set the speaker", apply=apply
+            self,
+            request,
+            queryset,
+            form=speaker_choice_form(self),
+            title="Set the speaker",
+            apply=apply,
         )
 
     @admin.display(description="quote", ordering="text")

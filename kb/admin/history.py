@@ -1,22 +1,31 @@
 """Revision history in the admin (django-simple-history), change reasons, actions with a form.
 
 Every curated model's admin derives from :class:`CuratedAdmin`: a "History" page listing
-who changed what and when, a revert to an earlier version (where it is safe), and an
-optional "reason for the change" field stored with the revision.
+who changed what and when, a revert to an earlier version (where it is safe), an optional
+"reason for the change" field stored with the revision, and a "Deleted …" page listing the
+deleted rows with a "Restore" button (``kb.curation.restore_deleted``).
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from kb import curation
 from kb.curation import GUARDED_STATUSES, check_transition
 
 REASON_FIELD = "change_reason"
 ACTION_TEMPLATE = "admin/kb/action_form.html"
+DELETED_TEMPLATE = "admin/kb/deleted_list.html"
+DELETED_PER_PAGE = 50
 
 
 class CuratedForm(forms.ModelForm):
@@ -54,6 +63,86 @@ class CuratedForm(forms.ModelForm):
 class CuratedAdmin(SimpleHistoryAdmin):
     form = CuratedForm
     history_revert = True  # False: the history is shown, never reverted from here
+    change_list_template = "admin/kb/change_list.html"  # the "Deleted … (n)" link
+
+    @property
+    def restorable(self) -> bool:
+        """Deleted rows are listed and restorable (kb.curation.RESTORABLE says which)."""
+        return self.model in curation.RESTORABLE
+
+    def _urlname(self, view: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self):
+        urls = super().get_urls()
+        if not self.restorable:
+            return urls
+        # Before the defaults: their "<path:object_id>/" would take "deleted/".
+        return [
+            path(
+                "deleted/",
+                self.admin_site.admin_view(self.deleted_view),
+                name=self._urlname("deleted"),
+            ),
+            path(
+                "deleted/<int:object_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name=self._urlname("restore"),
+            ),
+            *urls,
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        if self.restorable:
+            extra_context = {
+                **(extra_context or {}),
+                "deleted_url": reverse(f"admin:{self._urlname('deleted')}"),
+                "deleted_total": curation.deleted_records(self.model).count(),
+            }
+        return super().changelist_view(request, extra_context)
+
+    def deleted_view(self, request):
+        """The deleted rows, newest deletion first, with who deleted them and a Restore button."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        page = Paginator(curation.deleted_records(self.model), DELETED_PER_PAGE).get_page(
+            request.GET.get("p")
+        )
+        records = list(page.object_list)
+        reasons = curation.blockers(self.model, records)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Deleted {self.opts.verbose_name_plural}",
+            "opts": self.opts,
+            "page": page,
+            "rows": [(record, reasons[record.history_id]) for record in records],
+            "can_restore": self.has_add_permission(request),
+            "restore_urlname": f"admin:{self._urlname('restore')}",
+        }
+        return TemplateResponse(request, DELETED_TEMPLATE, context)
+
+    def restore_view(self, request, object_id):
+        """Restore a deleted row (POST, the model's add permission), then show it."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            result = curation.restore_deleted(self.model, object_id, user=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self._urlname('deleted')}"))
+        obj = result.obj
+        self.log_addition(request, obj, curation.RESTORE_REASON)
+        url = reverse(f"admin:{self._urlname('change')}", args=[obj.pk])
+        self.message_user(
+            request,
+            format_html('{} <a href="{}">“{}”</a>.', curation.RESTORE_REASON, url, str(obj)),
+            messages.SUCCESS,
+        )
+        for note in result.notes:
+            self.message_user(request, note, messages.WARNING)
+        return HttpResponseRedirect(url)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
