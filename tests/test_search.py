@@ -4,6 +4,7 @@ Every test runs on the database under test (SQLite FTS5 or PostgreSQL tsvector).
 """
 
 import re
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -375,3 +376,60 @@ def test_it_suggests_a_spelling_when_nothing_matches(corpus):
         assert search.search(results.suggestion).total > 0
     else:
         assert results.suggestion is None
+
+
+def test_an_import_indexes_its_rows_and_leaves_indexing_on(db, tmp_path):
+    path = tmp_path / "hover.txt"
+    path.write_text(
+        "Hovercraft notes\n\nReporter : What about the hovercraft?\n\n"
+        "Lei Jun : My hovercraft is full of eels. Speed wins every race we run.\n",
+        encoding="utf-8",
+    )
+    call_command("import_source", str(path), "--publish", stdout=StringIO())
+    assert search.search("eels").counts["passage"] == 1
+    assert search.search("eels").counts["quote"] == 1
+    assert search.search("notes").counts["passage"] == 1  # the title line
+    # Rows written after the import are indexed one by one again (the triggers are back on).
+    source = Source.objects.get()
+    Passage.objects.create(source=source, number=99, start=0, end=16, text=source.text[0:16])
+    assert search.search("notes").counts["passage"] == 2
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT deferred FROM kb_search_state")
+            assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferred_indexing_needs_a_transaction():
+    with pytest.raises(RuntimeError, match="atomic"):
+        with search.deferred_indexing():
+            pass
+
+
+def test_a_failed_import_leaves_indexing_on(db, tmp_path, monkeypatch):
+    from kb.ingest import store
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "_write_quotes", broken)
+    path = tmp_path / "a.txt"
+    path.write_text("Title\n\nLei Jun: Hovercraft eels.\n", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        call_command("import_source", str(path), stdout=StringIO(), stderr=StringIO())
+    assert not Source.objects.exists()
+    source = Source.objects.create(title="Later", slug="later", text="Hovercraft eels.")
+    Passage.objects.create(source=source, number=1, start=0, end=16, text="Hovercraft eels.")
+    assert search.search("hovercraft").counts["passage"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_an_indexed_table_keeps_the_index():
+    # Unapplying and reapplying 0004 rebuilds kb_source on SQLite (copy, drop, rename),
+    # which SQLite refuses while a quote trigger names kb_source: the migration takes the
+    # triggers off and puts them back, with the index rebuilt.
+    call_command("load_seed_corpus", verbosity=0)
+    call_command("migrate", "kb", "0003_history_and_publish_permissions", verbosity=0)
+    call_command("migrate", "kb", verbosity=0)
+    assert search.backend(connection).is_installed(connection)
+    assert search.search("Millet").counts["quote"] > 0

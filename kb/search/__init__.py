@@ -16,6 +16,7 @@ editors' aliases (``kb.search.aliases``).
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -523,6 +524,34 @@ def rebuild_index(connection=None) -> dict[str, int]:
     be = backend(connection)
     be.install(connection)
     return be.rebuild(connection)
+
+
+@contextmanager
+def deferred_indexing(connection=None):
+    """Inside an import's transaction: rows inserted in the block are not indexed one by one;
+    call :func:`index_source_rows` for each source written before the block ends.
+
+    On PostgreSQL the triggers compute each row's vector, which has no cheaper bulk form, so
+    this changes nothing there.
+    """
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    if not connection.in_atomic_block:
+        raise RuntimeError("deferred_indexing() must run inside transaction.atomic()")
+    if connection.vendor != "sqlite":
+        yield
+        return
+    sqlite.set_deferred(connection, True)
+    try:
+        yield
+    finally:
+        sqlite.set_deferred(connection, False)
+
+
+def index_source_rows(source_id: int, connection=None) -> None:
+    """Index one source's passages and quotes written inside :func:`deferred_indexing`."""
+    connection = connection or connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "sqlite":
+        sqlite.index_source_rows(connection, source_id)
 
 
 def clear_index(connection=None) -> None:

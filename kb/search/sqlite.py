@@ -4,6 +4,11 @@ Each table's rowid is the indexed row's primary key. The triggers on the kb tabl
 the tables a document borrows from: themes, claims, source titles) rewrite the affected
 rows, so ``bulk_create``, ``QuerySet.update()``, raw SQL and deletes all stay in sync.
 Ranking is bm25 with per-column weights; highlights come from ``highlight()``/``snippet()``.
+
+The importer writes thousands of passages and quotes at a time: for those the per-row insert
+triggers are switched off inside its transaction (``kb_search_state.deferred``) and the new
+rows are indexed with one ``INSERT ... SELECT`` per source, which measured about 7 times
+cheaper than the triggers (half of the import's time went to them).
 """
 
 from __future__ import annotations
@@ -59,6 +64,14 @@ DOCUMENTS = {
 }
 
 
+# One row; ``deferred`` is 1 only inside an import's own write transaction (see
+# ``kb.search.deferred_indexing``), so other connections, which see committed data only, never see it set.
+STATE_TABLE = "kb_search_state"
+NOT_DEFERRED = f"(SELECT deferred FROM {STATE_TABLE} WHERE id = 1) IS NOT 1"
+# The rows the importer writes in bulk, and how to find one source's rows of each kind.
+DEFERRABLE = {"passage": "q.source_id", "quote": "q.source_id"}
+
+
 def _delete(kind: str, ids: str) -> str:
     return f"DELETE FROM {DOCUMENTS[kind][0]} WHERE rowid IN ({ids});"
 
@@ -79,7 +92,8 @@ def _triggers() -> dict[str, tuple[str, str, str, str]]:
     def own(kind: str, table: str, changed: list[str]) -> None:
         when = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in ["id", *changed])
         # A new row has no index entry yet: insert only (the import writes many rows).
-        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, "", _insert(kind, "NEW.id"))
+        insert_when = NOT_DEFERRED if kind in DEFERRABLE else ""
+        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, insert_when, _insert(kind, "NEW.id"))
         triggers[f"kb_search_{table}_au"] = (
             "UPDATE",
             table,
@@ -131,6 +145,11 @@ TRIGGERS = _triggers()
 def install(connection) -> None:
     """Create (or re-create) the FTS5 tables and the triggers; idempotent."""
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
+            "id INTEGER PRIMARY KEY CHECK (id = 1), deferred INTEGER NOT NULL DEFAULT 0)"
+        )
+        cursor.execute(f"INSERT OR IGNORE INTO {STATE_TABLE} (id, deferred) VALUES (1, 0)")
         for table, columns, *_ in DOCUMENTS.values():
             cursor.execute(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
@@ -150,10 +169,13 @@ def uninstall(connection) -> None:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         for table, *_ in DOCUMENTS.values():
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
 
 
 def is_installed(connection) -> bool:
-    expected = set(TRIGGERS) | {table for table, *_ in DOCUMENTS.values()}
+    # The state table is new in the deferred-import version: a database without it gets the
+    # new triggers (and a rebuild) from ``ensure_index`` after its next migrate.
+    expected = set(TRIGGERS) | {table for table, *_ in DOCUMENTS.values()} | {STATE_TABLE}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') "
@@ -174,6 +196,22 @@ def rebuild(connection) -> dict[str, int]:
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[kind] = cursor.fetchone()[0]
     return counts
+
+
+def set_deferred(connection, deferred: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {STATE_TABLE} SET deferred = %s WHERE id = 1", [int(deferred)])
+
+
+def index_source_rows(connection, source_id: int) -> None:
+    """Index the passages and quotes of one source written while indexing was deferred."""
+    with connection.cursor() as cursor:
+        for kind, column in DEFERRABLE.items():
+            table, columns, _, _, select = DOCUMENTS[kind]
+            cursor.execute(
+                f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select} WHERE {column} = %s",
+                [source_id],
+            )
 
 
 def clear(connection) -> None:

@@ -83,6 +83,7 @@ class Command(BaseCommand):
     def import_each(self, files, overrides, options, *, stop_at_first=False) -> list[str]:
         bad = []
         people = known_people()
+        people_cache = {}
         planned = plan_files(files, overrides, lambda: people, options["max_bytes"])
         progress = tqdm(
             planned, total=len(files), unit="file", disable=len(files) < 2, file=sys.stderr
@@ -99,6 +100,7 @@ class Command(BaseCommand):
                     slug=slug_for(plan),
                     publish=options["publish"],
                     replace=options["replace"],
+                    people_cache=people_cache,
                 )
             except IngestError as exc:
                 message = f"{path}: {exc}"
@@ -110,7 +112,7 @@ class Command(BaseCommand):
             tqdm.write(result.summary(), file=self.stdout)
             for orphan in result.orphans:
                 tqdm.write(f"  no longer in the text, kept as draft: {orphan}", file=self.stdout)
-            if result.status != "exists":
+            if result.new_people:
                 people = known_people()
         return bad
 
