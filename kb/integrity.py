@@ -1,5 +1,10 @@
-"""Checks that nothing drifted: passages tile their source, quotes and claims are exact spans."""
+"""Checks that nothing drifted: passages tile their source, quotes and claims are exact spans.
 
+Also that each source's text still has the sha256 it was stored with (the importer's
+identity of a text), so a text changed behind the application's back is named too.
+"""
+
+import hashlib
 from collections.abc import Iterator
 
 from kb.models import Claim, Quote, Source
@@ -7,6 +12,8 @@ from kb.models import Claim, Quote, Source
 
 def source_problems(source: Source) -> Iterator[str]:
     text = source.text
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != source.sha256:
+        yield f"{source.slug}: text does not match its sha256 (changed since it was stored)"
     cursor = 0
     for number, (n, start, end, passage_text) in enumerate(
         source.passages.order_by("number").values_list("number", "start", "end", "text"), 1
@@ -26,12 +33,14 @@ def source_problems(source: Source) -> Iterator[str]:
 
 
 def corpus_problems() -> Iterator[str]:
-    for source in Source.objects.only("slug", "text").iterator(chunk_size=50):
+    for source in Source.objects.only("slug", "text", "sha256").iterator(chunk_size=50):
         yield from source_problems(source)
     for quote in Quote.objects.select_related("source", "passage").iterator(chunk_size=500):
         if quote.source.text[quote.start : quote.end] != quote.text:
             yield f"quote {quote.pk}: text differs from its span in {quote.source.slug}"
-        if not quote.passage.contains(quote.start, quote.end):
+        if quote.passage.source_id != quote.source_id:
+            yield f"quote {quote.pk}: its passage belongs to another source"
+        elif not quote.passage.contains(quote.start, quote.end):
             yield f"quote {quote.pk}: span not inside passage ¶{quote.passage.number}"
     for claim in Claim.objects.filter(passage__isnull=False).select_related("passage"):
         if not claim.passage.contains(claim.start, claim.end):

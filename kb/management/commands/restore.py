@@ -1,0 +1,35 @@
+"""``manage.py restore PATH``: replace the database's contents with a backup (see README)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from kb.backup import BackupError, restore_database
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore a backup made by `manage.py backup` into the database DATABASE_URL names. "
+        "Refuses to overwrite a database holding data unless --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", metavar="PATH")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Replace the contents of a database that is not empty.",
+        )
+
+    def handle(self, *args, path, force, **options):
+        try:
+            report = restore_database(Path(path), force=force)
+        except BackupError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        self.stdout.write(
+            f"Restored {report.path} into the {connection.vendor} database "
+            f"{connection.settings_dict['NAME']}: {report.counts_line()}."
+        )
+        for note in report.notes:
+            self.stdout.write(f"Note: {note}")
