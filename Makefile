@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run dev bench test lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean
+.PHONY: run dev bench bench-deps test lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
@@ -57,8 +57,17 @@ system-deps:
 test: install-dev .secret_key system-deps lint
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	$(MAKE) --no-print-directory verify-seed
+	@# Both databases at once (one per core): each suite's output is printed when it ends.
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+
+# The seeded corpus, loaded into a throw-away SQLite file, passes verify_corpus (every span
+# and every source's sha256).
+verify-seed: install .secret_key
+	rm -f .verify.sqlite3*
+	DATABASE_URL=sqlite:///$(CURDIR)/.verify.sqlite3 sh -c '$(PY) manage.py migrate --noinput -v0 \
+	  && $(PY) manage.py load_seed_corpus && $(PY) manage.py verify_corpus'; \
+	  status=$$?; rm -f .verify.sqlite3*; exit $$status
 
 test-sqlite:
 	@echo "== tests on SQLite"
@@ -69,19 +78,30 @@ test-postgres: postgres
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q
 
 # Benchmarks: measured figures, not timed tests. Parts: import (SIZE_MB of generated text),
-# search (PASSAGES/QUOTES generated in SQLite and PostgreSQL, vs the bare query and tantivy).
-BENCH_PART ?= import
+# search (PASSAGES/QUOTES generated in SQLite and PostgreSQL, vs the bare query and tantivy),
+# pages (the site under wrk load at SIZE/100, SIZE/10 and SIZE passages, DURATION s a URL).
+BENCH_PART ?= pages
 SIZE_MB ?= 50
 PASSAGES ?= 1000000
 QUOTES ?= 100000
+SIZE ?= 1000000
+DURATION ?= 20
+SERVERS ?= gunicorn-sync
 BENCH_ARGS_import = --size-mb $(SIZE_MB)
 BENCH_ARGS_search = --passages $(PASSAGES) --quotes $(QUOTES) --reuse
+BENCH_ARGS_pages = --size $(SIZE) --duration $(DURATION) --servers $(SERVERS)
+
+# The pages part's load generator, from Debian.
+bench-deps:
+	@command -v wrk >/dev/null || { \
+	  echo "Installing wrk with apt (the load generator of make bench BENCH_PART=pages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
-bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search,$(BENCH_PART)),postgres)
+bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search pages,$(BENCH_PART)),postgres) $(if $(filter pages,$(BENCH_PART)),bench-deps)
 	$(PY) -m kb.bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) $(BENCH_ARGS_$(BENCH_PART))
 
 # Start (or install) the local PostgreSQL server the tests use; fails loudly if it can't.

@@ -5,3 +5,13 @@ class KbConfig(AppConfig):
     name = "kb"
     verbose_name = "Knowledge base"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Cache invalidation, not business logic: any change to the content gives the
+        # cached fragments and ETags a new version (kb.cache). dispatch_uid: connected once.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from kb.cache import note_change
+
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(note_change, dispatch_uid=f"kb.cache.note_change.{id(signal)}")

@@ -56,7 +56,11 @@ def unique_slug(model, value: str, *, max_length: int = 80, exclude_pk=None) -> 
     return slug
 
 
-http_url_validator = URLValidator(schemes=["http", "https"])
+# A source's address is shown as a link and cited: only http(s), never "javascript:",
+# "data:" or "ftp:". Source.Meta has the same rule as a CheckConstraint for rows written
+# without full_clean().
+URL_SCHEME_MESSAGE = "Enter a valid web address starting with http:// or https://."
+http_url_validator = URLValidator(schemes=["http", "https"], message=URL_SCHEME_MESSAGE)
 
 
 class Status(models.TextChoices):
@@ -169,6 +173,15 @@ class Source(models.Model):
             # Source list ordered and filtered by year (newest first).
             models.Index(fields=["-year", "title"], name="source_year_title"),
             models.Index(fields=["kind"], name="source_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url="")
+                | Q(url__istartswith="http://")
+                | Q(url__istartswith="https://"),
+                name="source_url_http",
+                violation_error_message=URL_SCHEME_MESSAGE,
+            ),
         ]
 
     def __str__(self):
@@ -340,8 +353,11 @@ class Quote(models.Model):
             ),
         ]
         indexes = [
-            # Public quote lists: published, featured first on the home page.
-            models.Index(fields=["status", "featured"], name="quote_status_featured"),
+            # The home page's featured and recent quotes: published, featured or not, newest
+            # first (ORDER BY created DESC, id DESC LIMIT 6 read from the index, no sort).
+            models.Index(
+                fields=["status", "featured", "-created", "-id"], name="quote_status_recent"
+            ),
             # Quotes of a passage, highlighted on the source page.
             models.Index(fields=["passage", "start"], name="quote_passage_start"),
         ]
@@ -493,3 +509,19 @@ class SearchAlias(models.Model):
     def __str__(self):
         arrow = "⇄" if self.two_way else "→"
         return f"{self.term} {arrow} {self.means}"
+
+
+class ContentVersion(models.Model):
+    """One row whose token changes with every change to the content (``kb.cache``).
+
+    Cached page fragments and ETags are keyed by the token, so an edit or a publication
+    shows on the next request in every worker, whatever cache backend each one has. The
+    token is written in the same transaction as the change it follows: other connections
+    see the new token exactly when they can see the change.
+    """
+
+    token = models.CharField(max_length=32)
+    changed = models.DateTimeField()
+
+    def __str__(self):
+        return f"content version {self.token} ({self.changed:%Y-%m-%d %H:%M:%S})"

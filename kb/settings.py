@@ -5,9 +5,12 @@ A malformed value raises ImproperlyConfigured instead of being guessed at.
 """
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +69,19 @@ def secret_key(key: str, key_file: Path, debug: bool) -> str:
 SECRET_KEY = secret_key(env_str("DJANGO_SECRET_KEY"), BASE_DIR / ".secret_key", DEBUG)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
+
+def admin_path(raw: str) -> str:
+    """The admin's URL prefix: path segments, each ending in "/", without a leading "/"."""
+    if not re.fullmatch(r"((?!\.\.?/)[A-Za-z0-9._~-]+/)+", raw):  # no "./" or "../"
+        raise ImproperlyConfigured(
+            f"DJANGO_ADMIN_PATH={raw!r} must be like 'admin/' or 'staff/kb-admin/'"
+        )
+    return raw
+
+
+# Where the admin lives; moving it off /admin/ keeps most password-guessing robots away.
+ADMIN_PATH = admin_path(env_str("DJANGO_ADMIN_PATH", "admin/"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -82,12 +98,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",  # revision history of the curated models (kb.models, kb.admin)
+    "csp",  # Content-Security-Policy header with a nonce per request (kb.middleware)
+    "axes",  # locks out repeated failed logins (AXES_* below)
     "kb",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise: static files need no policy. The three below are in kb/middleware.py.
+    "kb.middleware.ContentSecurityPolicyMiddleware",
+    "kb.middleware.RequestLimitsMiddleware",
+    "kb.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,6 +118,8 @@ MIDDLEWARE = [
     # Records who made each change in the revision history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kb.urls"
@@ -120,7 +144,16 @@ TEMPLATES = [
 def _database() -> dict:
     url = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0))
+        config = dj_database_url.parse(
+            url,
+            # Persistent connections (seconds): a new one per request costs more than most
+            # pages' queries (kb.bench pages). 0 closes each connection after its request.
+            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+            # A kept connection is tested before each request reuses it, so the site
+            # reconnects by itself after the database restarts (kb.middleware answers 503
+            # while it is down).
+            conn_health_checks=True,
+        )
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL={url!r} is not a database URL: {exc}") from None
     if config["ENGINE"] not in (
@@ -134,10 +167,32 @@ def _database() -> dict:
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         )
         config["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+        # A writer waits up to this many seconds for another's lock (busy timeout).
+        config["OPTIONS"]["timeout"] = env_int("KB_SQLITE_BUSY_TIMEOUT", 20)
     return config
 
 
 DATABASES = {"default": _database()}
+
+# Cache (kb.cache): page fragments, counts and ETags, keyed by the content version so an
+# edit shows on the next request. Local memory (per worker process) by default; REDIS_URL
+# (redis://host:6379/0) shares one cache between workers with Django's own Redis backend.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kb",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("KB_CACHE_MAX_ENTRIES", 2000)},
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -165,6 +220,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# No script here reads the CSRF cookie: forms and the browsable API carry the token in the page.
+CSRF_COOKIE_HTTPONLY = True
+# Load balancers probe /healthz over plain HTTP, even when the site redirects to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy on every response (django-csp; kb.middleware adds what the admin,
+# the browsable API and the API docs need). Inline <script>/<style> need the request's
+# nonce: nonce="{{ request.csp_nonce }}".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 if HTTPS:
     # Served over HTTPS, usually behind a proxy that terminates TLS.
@@ -175,6 +249,35 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Asking browsers to preload the domain is a commitment for every subdomain that is
+        # hard to undo: the operator opts in with DJANGO_HSTS_PRELOAD=1, not the deploy check.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Failed logins (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
+# IP address that pair is locked out, even with the right password, until the cool-off ends
+# or `manage.py axes_reset_username <name>` / `axes_reset_ip <ip>` lifts it. The address is
+# REMOTE_ADDR: behind a proxy it is the proxy's, so the lock falls on the username alone.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+_AXES_COOLOFF_MINUTES = env_int("DJANGO_AXES_COOLOFF_MINUTES", 30)
+if _AXES_COOLOFF_MINUTES < 0:
+    raise ImproperlyConfigured("DJANGO_AXES_COOLOFF_MINUTES must be 0 or more")
+# 0 minutes: locked until reset by hand.
+AXES_COOLOFF_TIME = timedelta(minutes=_AXES_COOLOFF_MINUTES) if _AXES_COOLOFF_MINUTES else None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+
+# Requests refused before any view parses them (kb.middleware.RequestLimitsMiddleware): a
+# query string longer than this is 414, one with more parameters 400. In front, gunicorn
+# already refuses request lines over 4094 bytes (limit_request_line) with a 414; this limit
+# holds behind any server, and leaves room for a long search (tests/test_api_search.py).
+KB_MAX_QUERY_STRING_BYTES = 32 * 1024
+KB_MAX_QUERY_PARAMS = 200
 
 # Largest text file the importer accepts (bytes).
 KB_IMPORT_MAX_BYTES = env_int("KB_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
@@ -198,6 +301,9 @@ REST_FRAMEWORK = {
     ],
     # The rate is read from KB_API_ANON_RATE at request time (kb.api.throttling).
     "DEFAULT_THROTTLE_CLASSES": ["kb.api.throttling.AnonRateThrottle"],
+    # How many proxies stand in front (their X-Forwarded-For entries are trusted). 0 by
+    # default: a client's own X-Forwarded-For header must not choose its throttle identity.
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
     "DEFAULT_SCHEMA_CLASS": "kb.api.schema.AutoSchema",
 }
 # Requests per period for anonymous API clients ("120/min", "1000/hour"; "" for no limit).

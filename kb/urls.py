@@ -1,5 +1,6 @@
 """URL map: public pages under the ``kb`` namespace, the JSON API under /api/, the admin."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -7,6 +8,7 @@ from django.urls import include, path
 from kb import views
 from kb.feeds import LatestQuotesFeed, ThemeQuotesFeed
 from kb.sitemaps import SITEMAPS
+from kb.views.health import healthz
 
 app_name = "kb"
 
@@ -34,5 +36,7 @@ page_patterns = [
 urlpatterns = [
     path("", include((page_patterns, "kb"))),
     path("api/", include("kb.api.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),  # DJANGO_ADMIN_PATH, "admin/" by default
+    # No trailing slash, and matched as is: APPEND_SLASH never redirects a probe.
+    path("healthz", healthz, name="healthz"),
 ]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,102 @@ def test_parts_are_listed(argv):
         check=False,
     )
     assert done.returncode == 0
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def test_the_pages_shape_has_a_long_source_many_people_and_themes():
+    from kb.bench.searchcorpus import PAGES
+
+    rows = list(searchcorpus.sources(3000, 300, shape=PAGES))
+    assert len(rows[0].passages) == 500
+    assert len(PAGES.people) == 500 and len(set(PAGES.people)) == 500
+    assert len(PAGES.themes) == 60 and len(set(PAGES.themes)) == 60
+    themes = {theme for r in rows for _, theme in r.quote_themes}
+    assert max(themes) <= 60 and len(themes) > 12
+    for r in rows:
+        assert "\n\n".join(p[5] for p in r.passages) == r.source[10]
+
+
+def test_the_search_shape_is_unchanged_by_the_pages_shape():
+    a = [r.source for r in searchcorpus.sources(500, 50)]
+    b = [r.source for r in searchcorpus.sources(500, 50, shape=searchcorpus.SEARCH)]
+    assert a == b and len(a[0][10]) > 0
+
+
+def test_pages_sizes_and_wrk_figures():
+    from types import SimpleNamespace
+
+    from kb.bench.pages import parse_wrk, sizes_for
+
+    assert sizes_for(SimpleNamespace(sizes="", size=1_000_000)) == [10_000, 100_000, 1_000_000]
+    assert sizes_for(SimpleNamespace(sizes="2000,5000", size=0)) == [2000, 5000]
+    line = (
+        'WRKJSON {"requests": 500, "duration_us": 2000000, "bytes": 1, "connect": 0, '
+        '"read": 1, "write": 0, "status": 2, "timeout": 0, "p50": 1500, "p95": 9000, '
+        '"p99": 12000, "max": 20000, "mean": 2000.0}'
+    )
+    figures = parse_wrk("Running 2s test\n" + line + "\n")
+    assert figures["req_s"] == 250.0
+    assert (figures["p50_ms"], figures["p95_ms"], figures["p99_ms"]) == (1.5, 9.0, 12.0)
+    assert figures["errors"] == 3 and figures["error_detail"] == {"read": 1, "status": 2}
+    assert parse_wrk("no result") is None
+
+
+def test_pages_targets_are_checked():
+    from kb.bench.pages import check_targets
+
+    def row(url, kind, req_s, p50, p95, queries=3, errors=0):
+        return {"url": url, "kind": kind, "req_s": req_s, "p50_ms": p50, "p95_ms": p95,
+                "queries": queries, "errors": errors, "restarts": 0, "status": 200,
+                "ratio_hello": req_s / 1000}  # fmt: skip
+
+    def run(size, quote_p50):
+        return {"size": size, "backend": "sqlite", "server": "gunicorn-sync", "urls": [
+            row("hello", "ceiling", 1000, 1, 2, queries=0),
+            row("quote", "detail", 600, quote_p50, 50),
+            row("search_common", "search", 200, 5, 150, queries=20, errors=1),
+        ]}  # fmt: skip
+
+    missed = {(t["target"], t["where"].split()[-1]) for t in check_targets(
+        [run(10_000, 5), run(1_000_000, 10)]) if not t["met"]}  # fmt: skip
+    assert ("req/s >= 30% of hello", "search_common") in missed
+    assert ("p95 < 100 ms at the largest size", "search_common") in missed
+    assert ("queries <= 12", "search_common") in missed
+    assert ("no errors, no restarts", "search_common") in missed
+    assert ("p50 flat within 20% across sizes", "quote") in missed
+    assert not any(where == "quote" and "hello" in t for t, where in missed)
+
+
+def test_the_bench_server_adds_hello_and_counts_queries(client, settings, db):
+    settings.ROOT_URLCONF = "kb.bench.urls"
+    settings.MIDDLEWARE = ["kb.bench.server.count_queries", *settings.MIDDLEWARE]
+    hello = client.get("/bench/hello/")
+    assert hello.status_code == 200 and hello["X-Bench-Queries"] == "0"
+    themes = client.get("/themes/")
+    assert themes.status_code == 200 and int(themes["X-Bench-Queries"]) >= 1
+
+
+def test_the_site_has_no_hello_view(client, db):
+    assert client.get("/bench/hello/").status_code == 404
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is installed by make bench")
+def test_pages_part_runs_end_to_end_on_sqlite(tmp_path):
+    out = tmp_path / "pages.json"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kb.settings"}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "kb.bench", "--json", str(out), "pages", "--sizes", "1000",
+         "--duration", "1", "--backends", "sqlite", "--urls", "quote,themes",
+         "--cache-dir", str(tmp_path), "--port", "8799"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "p95" in done.stdout
+    result = json.loads(out.read_text())
+    (run,) = result["runs"]
+    assert [r["url"] for r in run["urls"]] == ["hello", "quote", "themes"]
+    assert all(r["status"] == 200 and r["errors"] == 0 for r in run["urls"])
+    assert run["worker_restarts"] == 0 and run["peak_rss_mb"] > 0

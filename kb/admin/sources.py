@@ -17,7 +17,7 @@ from django.utils.html import format_html, json_script
 from kb import curation
 from kb.admin.history import CuratedAdmin, action_with_form
 from kb.admin.importing import can_import, import_source_view
-from kb.models import Passage, Source, Status
+from kb.models import URL_SCHEME_MESSAGE, Passage, Source, Status
 
 IMPORT_HINT = (
     "Sources are added by the importer (`manage.py import_source`, or “Import a source” "
@@ -71,7 +71,14 @@ class SourceAdmin(CuratedAdmin):
     ]
     readonly_fields = ["sha256", "original", "created", "updated"]
     inlines = [PassageInline]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # The model's message for any bad address (the form field's own would say "Enter a
+    # valid URL." even for a "javascript:" one, without naming the schemes accepted).
+    formfield_overrides = {
+        models.URLField: {
+            "assume_scheme": "https",
+            "error_messages": {"invalid": URL_SCHEME_MESSAGE},
+        }
+    }
     change_list_template = "admin/kb/source/change_list.html"  # adds "Import a source"
 
     def get_urls(self):

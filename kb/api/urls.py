@@ -4,8 +4,14 @@ Besides the router's resources: search, the quote exports, the OpenAPI schema an
 docs pages (Swagger UI, ReDoc; their assets come from drf-spectacular-sidecar, no CDN).
 """
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.exceptions import NotFound
 from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.views import APIView
@@ -53,13 +59,24 @@ class SchemaView(HttpCachingMixin, SpectacularAPIView):
     """The OpenAPI 3 schema: YAML by default, JSON with ?format=json or Accept."""
 
 
-class SwaggerView(HttpCachingMixin, SpectacularSwaggerView):
-    pass
+class SwaggerView(HttpCachingMixin, SpectacularSwaggerSplitView):
+    """Swagger UI; the split view serves its start-up script as a file (?script), not inline,
+    so the Content-Security-Policy's script-src 'self' lets it run."""
+
+    # An HTML page only: DRF's OPTIONS answer has no template here, so it was a 500.
+    http_method_names = ["get", "head"]
 
 
 class RedocView(HttpCachingMixin, SpectacularRedocView):
     template_name = "api/redoc.html"  # no Google Fonts: nothing is loaded from elsewhere
+    http_method_names = ["get", "head"]  # an HTML page only, as Swagger's
 
+
+SWAGGER_CSP = {"img-src": [SELF, "data:"]}  # Swagger UI draws its icons from data: URIs
+# ReDoc searches in a web worker started from a blob: URL and draws icons from data: URIs. Its
+# attribution logo, from cdn.redoc.ly, stays blocked (nothing is loaded from elsewhere): ReDoc
+# then leaves it out.
+REDOC_CSP = {"worker-src": [SELF, "blob:"], "img-src": [SELF, "data:"]}
 
 urlpatterns = [
     path("quotes/export.csv", views.QuoteExportCSV.as_view(), name="quote-export-csv"),
@@ -67,7 +84,13 @@ urlpatterns = [
     *router.urls,
     path("search/", SearchView.as_view(), name="search"),
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Beyond what these allow (and the inline styles kb.middleware allows under /api/), the
+    # docs pages keep the site's Content-Security-Policy.
+    path(
+        "docs/",
+        csp_update(SWAGGER_CSP)(SwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path("redoc/", csp_update(REDOC_CSP)(RedocView.as_view(url_name="api:schema")), name="redoc"),
     re_path(r"^.*/$", NoSuchEndpoint.as_view(), name="not-found"),
 ]

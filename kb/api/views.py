@@ -8,6 +8,7 @@ Every view answers with Cache-Control and an ETag (kb.api.caching); the schema
 annotations (extend_schema) document what each endpoint answers, errors included.
 """
 
+from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +30,7 @@ from kb import citations
 from kb.api import serializers
 from kb.api.caching import api_cache
 from kb.api.schema import QUOTE_FILTERS, SOURCE_FILTERS
+from kb.cache import FRAGMENT_SECONDS, fragment_key
 from kb.filters import QuoteFilter, SourceFilter
 from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status, Theme
 from kb.views.exports import quote_export_csv, quote_export_jsonl
@@ -65,7 +67,26 @@ class HttpCachingMixin:
         return api_cache(super().as_view(*args, **kwargs))
 
 
-class ReadOnlyViewSet(HttpCachingMixin, SafeInputMixin, viewsets.ReadOnlyModelViewSet):
+class CachedListMixin:
+    """A list's page of data (serialized, before rendering) is cached by content version,
+    audience and query string (kb.cache): authentication, throttling and content
+    negotiation still run on every request; the queries and serializers only on a miss."""
+
+    def list(self, request, *args, **kwargs):
+        key = "api-list:" + fragment_key(request, request.get_full_path())
+        data = cache.get(key)
+        if data is None:
+            response = super().list(request, *args, **kwargs)
+            if response.status_code != 200:
+                return response
+            data = response.data
+            cache.set(key, data, FRAGMENT_SECONDS)
+        return Response(data)
+
+
+class ReadOnlyViewSet(
+    HttpCachingMixin, SafeInputMixin, CachedListMixin, viewsets.ReadOnlyModelViewSet
+):
     pass
 
 
@@ -135,8 +156,9 @@ class SourceViewSet(ReadOnlyViewSet):
     )
     # filterset_class=None: the list's filters do not narrow a citation's lookup.
     @action(detail=True, url_path="cite", filterset_class=None)
-    def cite(self, request, slug=None):
+    def cite(self, request, slug=None, format=None):
         """The source cited in one style: APA, Chicago, BibTeX or a CSL-JSON item."""
+        # ``format``: the router also routes cite.json and cite.api (format suffixes).
         return Response(citation(request, self.get_object()))
 
 
@@ -188,9 +210,10 @@ class QuoteViewSet(ReadOnlyViewSet):
         responses=serializers.QuoteCitationSerializer,
     )
     @action(detail=True, url_path="cite", filterset_class=None)
-    def cite(self, request, pk=None):
+    def cite(self, request, pk=None, format=None):
         """The quote cited in one style, with its passage locator (¶ n), and a link to its
         exact words on the original page (a text fragment)."""
+        # ``format``: the router also routes cite.json and cite.api (format suffixes).
         quote = self.get_object()
         body = citation(request, quote)
         body["fragment_url"] = citations.text_fragment_url(quote.source.url, quote.text)

@@ -8,7 +8,11 @@ Parts:
 - ``search --passages N --quotes M``: search latency (p50/p95/p99) on SQLite and
   PostgreSQL, against the bare SQL full-text query and a tantivy index of the same
   passages (``kb.bench.search``). Its databases are a SQLite file under ``--cache-dir``
-  (default ``.bench/``) and the PostgreSQL database ``kb_bench`` (``--pg-url``).
+  (default ``.bench/``) and the PostgreSQL database ``kb_bench`` (``--pg-url``);
+- ``pages --size N --duration S``: the site under load (wrk against gunicorn on
+  127.0.0.1) at N/100, N/10 and N passages, SQLite and PostgreSQL: req/s, p50/p95/p99,
+  ratio to a hello-world view, SQL queries per request, errors, worker restarts and peak
+  RSS (``kb.bench.pages``).
 """
 
 from __future__ import annotations
@@ -60,10 +64,52 @@ def main(argv=None) -> int:
     worker.add_argument("--engine", choices=["sqlite", "postgres", "tantivy"], required=True)
     worker.add_argument("--queries-file", required=True)
     worker.add_argument("--out", required=True)
+    pages = parts.add_parser(
+        "pages", help="the site under load (wrk) at growing sizes, SQLite and PostgreSQL"
+    )
+    pages.add_argument("--size", type=int, default=1_000_000, help="passages at the largest size")
+    pages.add_argument("--sizes", default="", help="explicit sizes (default SIZE/100,/10,SIZE)")
+    pages.add_argument("--duration", type=float, default=20.0, help="seconds of load per URL")
+    pages.add_argument("--connections", type=int, default=8)
+    pages.add_argument("--wrk-threads", type=int, default=2)
+    pages.add_argument("--workers", type=int, default=2)
+    pages.add_argument("--threads", type=int, default=4, help="gthread/granian threads")
+    pages.add_argument(
+        "--servers", default="gunicorn-sync", help="gunicorn-sync,gunicorn-gthread,granian"
+    )
+    pages.add_argument("--backends", default="sqlite,postgres")
+    pages.add_argument("--urls", default="", help="only these URLs (comma-separated names)")
+    pages.add_argument("--port", type=int, default=8765)
+    pages.add_argument("--server-env", action="append", help="KEY=VALUE for the server")
+    pages.add_argument(
+        "--app-dir", default="", help="serve another checkout of the site (a before/after)"
+    )
+    pages_build = parts.add_parser("pages-build", help="(internal) build one pages database")
+    for p in (pages, pages_build):
+        p.add_argument("--cache-dir", type=Path, default=Path(".bench"))
+        p.add_argument(
+            "--pg-server",
+            default=None,
+            help="PostgreSQL server URL without a database; the databases are "
+            "kb_bench_pages_<size> (default BENCH_PG_SERVER or postgres://postgres@127.0.0.1:5432)",
+        )
+        p.add_argument("--rebuild", action="store_true", help="build even if a corpus matches")
+    pages_build.add_argument("--engine", choices=["sqlite", "postgres"], required=True)
+    pages_build.add_argument("--passages", type=int, required=True)
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
 
-    if args.part == "import":
+    if args.part in ("pages", "pages-build"):
+        import os
+
+        from kb.bench import pages as load
+
+        args.pg_server = args.pg_server or os.environ.get("BENCH_PG_SERVER", load.DEFAULT_PG_SERVER)
+        if args.part == "pages-build":
+            return load.build_worker(args)
+        result = load.bench_pages(args)
+        load.report_pages(result)
+    elif args.part == "import":
         from kb.bench.importing import bench_import, report_import
 
         result = bench_import(args)

@@ -134,22 +134,24 @@ def write_marker(marker: dict) -> None:
         )
 
 
-def _small_rows():
-    """People, themes, aliases: the rows the generated ones point to."""
-    from kb.bench.corpus import PEOPLE
+def _shape(args) -> searchcorpus.Shape:
+    return getattr(args, "shape", searchcorpus.SEARCH)
 
+
+def _small_rows(shape: searchcorpus.Shape = searchcorpus.SEARCH):
+    """People, themes, aliases: the rows the generated ones point to."""
     people = [
-        (i, name, name.lower().replace(" ", "-"), "[]", "") for i, name in enumerate(PEOPLE, 1)
+        (i, name, name.lower().replace(" ", "-"), "[]", "")
+        for i, name in enumerate(shape.people, 1)
     ]
     themes = [
-        (i, name, name.lower().replace(" ", "-"), "")
-        for i, name in enumerate(searchcorpus.THEMES, 1)
+        (i, name, name.lower().replace(" ", "-"), "") for i, name in enumerate(shape.themes, 1)
     ]
     aliases = [(i, t, m, two) for i, (t, m, two) in enumerate(searchcorpus.ALIASES, 1)]
     return people, themes, aliases
 
 
-def _principles(first_passages: list[tuple]):
+def _principles(first_passages: list[tuple], shape: searchcorpus.Shape = searchcorpus.SEARCH):
     """A few published principles whose claims cite spans of the first passages."""
     principles, claims, links = [], [], []
     now = searchcorpus.NOW.strftime("%Y-%m-%d %H:%M:%S")
@@ -179,14 +181,14 @@ def _principles(first_passages: list[tuple]):
                     start + cut,
                 )
             )
-        links.append((i, 1 + i % len(searchcorpus.THEMES)))
+        links.append((i, 1 + i % len(shape.themes)))
     return principles, claims, links
 
 
 def _rows_in_batches(args):
     """Lists of SourceRows holding about BATCH passages each (never the whole corpus)."""
     batch, size = [], 0
-    for rows in searchcorpus.sources(args.passages, args.quotes):
+    for rows in searchcorpus.sources(args.passages, args.quotes, shape=_shape(args)):
         batch.append(rows)
         size += len(rows.passages)
         if size >= BATCH:
@@ -226,7 +228,7 @@ def build_sqlite(args) -> dict:
         marks = ", ".join("?" for _ in columns)
         raw.executemany(f'INSERT INTO "{table}" ({_cols(columns)}) VALUES ({marks})', rows)
 
-    people, themes, aliases = _small_rows()
+    people, themes, aliases = _small_rows(_shape(args))
     first_passages: list[tuple] = []
     with transaction.atomic():
         insert("kb_person", ["id", "name", "slug", "aliases", "description"], people)
@@ -257,7 +259,7 @@ def build_sqlite(args) -> dict:
         done += len(passages)
         if done % 100_000 < BATCH:
             log(f"sqlite: {done} passages loaded")
-    principles, claims, links = _principles(first_passages)
+    principles, claims, links = _principles(first_passages, _shape(args))
     with transaction.atomic():
         insert(
             "kb_principle",
@@ -314,7 +316,7 @@ def build_postgres(args) -> dict:
     def paused(on: bool):
         raw.execute("SELECT set_config('kb.search_paused', %s, false)", ["on" if on else "off"])
 
-    people, themes, aliases = _small_rows()
+    people, themes, aliases = _small_rows(_shape(args))
     copy("kb_person", ["id", "name", "slug", "aliases", "description"], people)
     copy("kb_theme", ["id", "name", "slug", "description"], themes)
     copy("kb_searchalias", ["id", "term", "means", "two_way"], aliases)
@@ -338,7 +340,7 @@ def build_postgres(args) -> dict:
         done += len(passages)
         if done % 100_000 < BATCH:
             log(f"postgres: {done} passages loaded")
-    principles, claims, links = _principles(first_passages)
+    principles, claims, links = _principles(first_passages, _shape(args))
     with raw.transaction():
         copy(
             "kb_principle",

@@ -172,20 +172,80 @@ def _sentences(rng: random.Random, vocab: Vocabulary, rare: list[str], target: i
     return sentences
 
 
-def sources(passages: int, quotes: int, seed: int = SEED) -> Iterator[SourceRows]:
+@dataclass(frozen=True)
+class Shape:
+    """How the generated rows are spread: passages per source, people, themes.
+
+    The default is the search part's corpus (short sources, a few people); ``PAGES`` is the
+    pages part's (``kb.bench.pages``): about a hundred passages a source, one source of 500,
+    500 people and 60 themes, as issue #9 describes the site at a million passages.
+    """
+
+    name: str = "search"
+    per_source: tuple[int, int] = (5, 25)
+    first_source: int | None = None  # the passages of source 1 (a long source), if set
+    people: tuple[str, ...] = tuple(PEOPLE)
+    themes: tuple[str, ...] = tuple(THEMES)
+
+
+def _people_names(count: int) -> tuple[str, ...]:
+    """The real names first, then distinct made-up ones (tail words as syllables)."""
+    rng = random.Random(SEED + 5)
+    tail = tail_words(count=2000)
+    names = list(PEOPLE)
+    seen = set(names)
+    while len(names) < count:
+        name = f"{rng.choice(tail).capitalize()} {rng.choice(tail).capitalize()}"
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    return tuple(names)
+
+
+def _theme_names(count: int) -> tuple[str, ...]:
+    names = list(THEMES)
+    for word in WORDS + BRANDS:
+        if len(names) >= count:
+            break
+        if word.capitalize() not in names:
+            names.append(word.capitalize())
+    n = 0
+    while len(names) < count:
+        n += 1
+        names.append(f"Theme {n}")
+    return tuple(names)
+
+
+SEARCH = Shape()
+PAGES = Shape(
+    name="pages",
+    per_source=(20, 180),
+    first_source=500,
+    people=_people_names(500),
+    themes=_theme_names(60),
+)
+
+
+def sources(
+    passages: int, quotes: int, seed: int = SEED, shape: Shape = SEARCH
+) -> Iterator[SourceRows]:
     """Sources with ``passages`` passages in all and ``quotes`` quotes (evenly spread)."""
     rng = random.Random(seed)
     vocab = Vocabulary.build(seed)
     rare = rare_tokens()
-    people = len(PEOPLE)
+    names = shape.people
+    people = len(names)
     quotes = min(quotes, passages)
     passage_id = quote_id = 0
     for source_id in itertools.count(1):
         if passage_id >= passages:
             return
-        count = min(rng.randint(5, 25), passages - passage_id)
+        if source_id == 1 and shape.first_source:
+            count = min(shape.first_source, passages - passage_id)
+        else:
+            count = min(rng.randint(*shape.per_source), passages - passage_id)
         guest = rng.randrange(people)
-        title = f"{PEOPLE[guest]} on {rng.choice(WORDS)} and {rng.choice(WORDS)} ({source_id})"
+        title = f"{names[guest]} on {rng.choice(WORDS)} and {rng.choice(WORDS)} ({source_id})"
         texts, starts, offset = [], [], 0
         rows = []
         for number in range(1, count + 1):
@@ -214,7 +274,7 @@ def sources(passages: int, quotes: int, seed: int = SEED) -> Iterator[SourceRows
                 f"bench-{source_id}",
                 KINDS[source_id % len(KINDS)],
                 "",
-                PEOPLE[rng.randrange(people)],
+                names[rng.randrange(people)],
                 rng.choice(PUBLISHERS),
                 None,
                 year,
@@ -243,7 +303,7 @@ def sources(passages: int, quotes: int, seed: int = SEED) -> Iterator[SourceRows
                 (quote_id, qtext, source_id, qstart, qstart + len(qtext), pid, speaker, "",
                  "published" if published else "draft", "", False, NOW, NOW)
             )  # fmt: skip
-            for theme in rng.sample(range(1, len(THEMES) + 1), rng.randint(0, 2)):
+            for theme in rng.sample(range(1, len(shape.themes) + 1), rng.randint(0, 2)):
                 out.quote_themes.append((quote_id, theme))
         yield out
 

@@ -21,6 +21,9 @@ import re
 from datetime import date
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
 from kb.ingest.plan import IngestError, SourceMetadata
 
 FRONT_MATTER_KEYS = (
@@ -132,6 +135,12 @@ def parse_published(value: object) -> date | None:
     raise IngestError(f"bad date {text!r}: expected a real date written YYYY-MM-DD")
 
 
+# What Source.url accepts (kb.models.http_url_validator and its max_length): a URL this
+# module lets through must never fail the model's full_clean() later, in store_plan.
+URL_MAX_LENGTH = 500
+_HTTP_URL = URLValidator(schemes=["http", "https"])
+
+
 def validate_url(url: str) -> str:
     """An http(s) address with a host, or the empty string; anything else is refused."""
     if not url:
@@ -149,6 +158,12 @@ def validate_url(url: str) -> str:
         or any(character.isspace() for character in url)
     ):
         raise IngestError(f"bad URL {url!r}: expected an http:// or https:// address with a host")
+    if len(url) > URL_MAX_LENGTH:
+        raise IngestError(f"bad URL {url[:60]!r}…: longer than {URL_MAX_LENGTH} characters")
+    try:
+        _HTTP_URL(url)
+    except ValidationError:
+        raise IngestError(f"bad URL {url!r}: not a valid web address") from None
     return url
 
 

@@ -10,6 +10,7 @@ from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Count, Q
 from django.http import Http404, QueryDict
 
+from kb.cache import cached, fragment_key
 from kb.models import Status
 
 PER_PAGE = 20
@@ -21,6 +22,28 @@ CARD_DEFER = ("source__text", "passage__text")
 def published_quotes(relation: str = "quotes") -> Count:
     """Count of the published quotes reached through ``relation``."""
     return Count(relation, filter=Q(**{f"{relation}__status": Status.PUBLISHED}), distinct=True)
+
+
+# A <select> longer than this becomes a text input taking the slug: rendering ten thousand
+# options costs more than the rest of the page (kb.bench pages), and nobody scrolls them.
+MAX_SELECT_OPTIONS = 200
+
+
+def bounded_selects(request, form, limit: int = MAX_SELECT_OPTIONS):
+    """``form`` with each single-choice model <select> of more than ``limit`` rows as a text
+    input for the slug (its value is still checked against the rows).
+
+    The row counts are cached with the content version (kb.cache), not counted per request.
+    """
+    for field in form.fields.values():
+        if not isinstance(field, forms.ModelChoiceField) or isinstance(
+            field, forms.ModelMultipleChoiceField
+        ):
+            continue
+        key = "choices:" + fragment_key(request, field.queryset.model._meta.label)
+        if cached(key, field.queryset.order_by().count) > limit:
+            field.widget = forms.TextInput(attrs={"placeholder": "slug", "spellcheck": "false"})
+    return form
 
 
 def numeric_text_inputs(form) -> None:

@@ -1,8 +1,9 @@
 """Principles, each claim shown with the exact words that back it."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 
+from kb.cache import cached_object, fragment_key, lazy
 from kb.models import Claim, Principle, Theme
 from kb.views.highlight import claim_span, segments, trimmed
 
@@ -22,21 +23,36 @@ def principle_list(request):
 
 
 def principle_detail(request, slug):
-    claims = Claim.objects.select_related("passage__source", "passage__speaker").defer(
+    evidence = Claim.objects.select_related("passage__source", "passage__speaker").defer(
         "passage__source__text"
     )
-    queryset = Principle.objects.visible_to(request.user).prefetch_related(
-        THEMES, Prefetch("claims", queryset=claims)
+    principle = cached_object(
+        request,
+        "principle",
+        slug,
+        lambda: get_object_or_404(Principle.objects.visible_to(request.user), slug=slug),
     )
-    principle = get_object_or_404(queryset, slug=slug)
-    claims = list(principle.claims.all())
-    for claim in claims:
-        claim.evidence = claim.evidence_text
-        if claim.passage_id:
-            claim.segments = trimmed(segments(claim.passage, [claim_span(claim)]))
+
+    def claims_with_evidence():
+        # Fetched here, so a cached fragment (kb.cache) fetches neither claims nor themes.
+        prefetch_related_objects([principle], THEMES, Prefetch("claims", queryset=evidence))
+        claims = list(principle.claims.all())
+        for claim in claims:
+            claim.evidence = claim.evidence_text
+            if claim.passage_id:
+                claim.segments = trimmed(segments(claim.passage, [claim_span(claim)]))
+        return claims
+
+    claims = lazy(claims_with_evidence)
+
+    def source_count():
+        list(claims)  # the claims and their passages, fetched once
+        return principle.source_count()
+
     context = {
+        "fragment": fragment_key(request, slug),
         "principle": principle,
         "claims": claims,
-        "source_count": principle.source_count(),
+        "source_count": source_count,  # called by the template, if rendered
     }
     return render(request, "kb/principle_detail.html", context)

@@ -3,6 +3,8 @@
 from django.shortcuts import render
 
 from kb import search as engine
+from kb.cache import fragment_key, lazy
+from kb.search.query import parse
 from kb.views.common import PER_PAGE, paginate
 
 # Hits of each type on the overview (the "All" tab).
@@ -20,6 +22,20 @@ def _for_cards(hits):
 
 
 def search(request):
+    params = request.GET
+    # Lazy: a cached fragment (kb.cache) runs no search; the title needs only the query.
+    data = lazy(lambda: search_context(request))
+    context = {
+        key: lazy(lambda key=key: data[key])
+        for key in ("results", "type", "bad_type", "tabs", "sections", "page", "filtered")
+    }
+    context["q"] = parse(params.get("q", "")).raw
+    context["examples"] = EXAMPLES
+    context["fragment"] = fragment_key(request, request.get_full_path())
+    return render(request, "kb/search.html", context)
+
+
+def search_context(request) -> dict:
     params = request.GET
     kind = params.get("type", "")
     bad_type = bool(kind) and kind not in engine.TYPES
@@ -70,4 +86,4 @@ def search(request):
         "filtered": results.theme is not None or results.speaker is not None,
         "examples": EXAMPLES,
     }
-    return render(request, "kb/search.html", context)
+    return context

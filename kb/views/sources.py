@@ -6,8 +6,10 @@ from collections import defaultdict
 
 from django.db.models import F
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import condition
 
 from kb import citations
+from kb.cache import cached_object, fragment_key, lazy, page_etag, page_last_modified
 from kb.filters import SourceFilter
 from kb.models import Person, Quote, Source
 from kb.views.common import (
@@ -75,15 +77,30 @@ def blocks(passages) -> list[dict]:
     return out
 
 
+def source_etag(request, slug, **kwargs):
+    return page_etag(request, "source", slug)
+
+
+@condition(etag_func=source_etag, last_modified_func=page_last_modified)
 def source_detail(request, slug):
-    source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-    passages = list(source.passages.select_related("speaker").order_by("number"))
-    highlight(request, passages)
+    source = cached_object(
+        request, "source", slug, lambda: get_object_or_404(Source.objects.defer("text"), slug=slug)
+    )
+
+    def passages():
+        rows = list(source.passages.select_related("speaker").order_by("number"))
+        highlight(request, rows)
+        return rows
+
+    # Lazy: a cached fragment (kb.cache) loads and highlights no passage.
+    shown = lazy(passages)
     speakers = Person.objects.filter(passages__source=source).distinct().order_by("name")
     context = {
+        "fragment": fragment_key(request, slug),
         "source": source,
-        "blocks": blocks(passages),
-        "passage_count": sum(1 for p in passages if not p.is_boilerplate),
+        "blocks": lazy(lambda: blocks(shown)),
+        # A callable, not a lazy object: filters such as pluralize need a real number.
+        "passage_count": lambda: sum(1 for p in shown if not p.is_boilerplate),
         "speakers": speakers,
         "on_source_page": True,
     }
@@ -91,22 +108,34 @@ def source_detail(request, slug):
 
 
 def passage_detail(request, slug, number):
-    source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-    passages = source.passages.select_related("speaker")
-    if not is_staff(request):
-        passages = passages.public()
-    passage = get_object_or_404(passages, number=number)
-    previous = passages.filter(number__lt=number).order_by("-number").first()
-    following = passages.filter(number__gt=number).order_by("number").first()
-    shown = [p for p in (previous, passage, following) if p is not None]
-    highlight(request, shown)
+    def public(passages):
+        return passages if is_staff(request) else passages.public()
+
+    def fetch():
+        source = get_object_or_404(Source.objects.defer("text"), slug=slug)
+        passages = public(source.passages.select_related("speaker"))
+        return source, get_object_or_404(passages, number=number)
+
+    source, passage = cached_object(request, "passage", (slug, number), fetch)
+    passages = public(source.passages.select_related("speaker"))
+
+    def neighbours():
+        previous = passages.filter(number__lt=number).order_by("-number").first()
+        following = passages.filter(number__gt=number).order_by("number").first()
+        highlight(request, [p for p in (previous, passage, following) if p is not None])
+        return {"previous": previous, "following": following}
+
+    # Lazy: a cached fragment (kb.cache) loads no neighbour and highlights nothing. The
+    # template reads ``previous`` before it shows ``passage``, so its segments are set.
+    shown = lazy(neighbours)
     context = {
+        "fragment": fragment_key(request, request.get_host(), slug, number),
         "source": source,
         "passage": passage,
-        "previous": previous,
-        "following": following,
+        "previous": lazy(lambda: shown["previous"]),
+        "following": lazy(lambda: shown["following"]),
         "permalink": request.build_absolute_uri(request.path),
-        "citations": citations.styles(passage),
+        "citations": lazy(lambda: citations.styles(passage)),
         "fragment_url": citations.text_fragment_url(source.url, passage.text),
     }
     return render(request, "kb/passage_detail.html", context)

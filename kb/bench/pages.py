@@ -1,0 +1,613 @@
+"""The ``pages`` part: the site under load, served as in production, at growing sizes.
+
+For each size (passages; by default SIZE/100, SIZE/10 and SIZE), each backend (SQLite,
+PostgreSQL) and each WSGI server asked for (gunicorn sync by default; gthread and granian
+to compare), it:
+
+1. builds the generated corpus of ``kb.bench.searchcorpus`` in the ``PAGES`` shape (about
+   a hundred passages a source, one source of 500, 60 themes, 500 people, a tenth as many
+   quotes as passages) in a worker process, or reuses it (SQLite under ``--cache-dir``,
+   PostgreSQL database ``kb_bench_pages_<size>``), then runs the project's migrations;
+2. starts the server on 127.0.0.1 with two workers, ``DJANGO_DEBUG`` off and
+   ``kb.bench.settings`` (the site plus a hello-world view and a query-count header);
+3. for each URL: a few requests to read its status and SQL queries (``X-Bench-Queries``),
+   a short warm-up, then wrk for DURATION seconds at a fixed concurrency;
+4. reads the workers' peak RSS (VmHWM) and compares their process ids before and after
+   (a changed id is a worker restart).
+
+Per URL it reports req/s, p50/p95/p99, the ratio to the hello-world view's req/s, SQL
+queries per request, errors (socket errors and non-2xx/3xx answers) and restarts; then
+the growth of each URL from the smallest size to the largest, and the issue's targets.
+The anonymous API rate limit is off on the bench server (every request comes from one
+address, so a limit would measure the throttle, not the page).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from kb.bench import searchcorpus
+
+HERE = Path(__file__).resolve().parent
+QUERIES_HEADER = "x-bench-queries"  # kb.bench.server.QUERIES_HEADER, as get() names it
+ROOT = HERE.parent.parent
+WRK_SCRIPT = HERE / "wrk_report.lua"
+DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian")
+QUOTES_PER_PASSAGE = 0.1
+PER_PAGE = 20  # kb.views.common.PER_PAGE
+# (name, kind): the kind says which target applies (issue #9).
+URLS = [
+    ("hello", "ceiling"),
+    ("static", "ceiling"),
+    ("home", "list"),
+    ("quotes_theme", "list"),
+    ("quotes_theme_deep", "list"),
+    ("quote", "detail"),
+    ("source_500", "list"),  # a detail page, but it lists 500 passages: held to 30 %
+    ("passage", "detail"),
+    ("themes", "list"),
+    ("principle", "detail"),
+    ("search_common", "search"),
+    ("search_rare", "search"),
+    ("api_quotes", "list"),
+]
+TARGET_RATIO = {"detail": 0.5, "list": 0.3, "search": 0.3}
+TARGET_P95_MS = 100.0
+TARGET_GROWTH = 1.2  # detail pages and first list pages: within 20 % from smallest to largest
+FLAT_URLS = ("home", "quotes_theme", "quote", "passage", "principle", "themes", "api_quotes")
+MAX_QUERIES = 12
+
+
+def log(message: str) -> None:
+    print(f"[bench pages {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def sizes_for(args) -> list[int]:
+    if args.sizes:
+        return [int(s) for s in args.sizes.split(",") if s.strip()]
+    return sorted({max(1000, args.size // 100), max(1000, args.size // 10), args.size})
+
+
+def quotes_for(passages: int) -> int:
+    return int(passages * QUOTES_PER_PASSAGE)
+
+
+def sqlite_path(cache_dir: Path, passages: int) -> Path:
+    return (Path(cache_dir) / f"pages-{passages}p.sqlite3").resolve()
+
+
+def targets_path(cache_dir: Path, engine: str, passages: int) -> Path:
+    return Path(cache_dir) / f"pages-targets-{engine}-{passages}.json"
+
+
+def pg_url(args, passages: int) -> str:
+    return f"{args.pg_server.rstrip('/')}/kb_bench_pages_{passages}"
+
+
+def database_url(args, engine: str, passages: int) -> str:
+    if engine == "sqlite":
+        return f"sqlite:///{sqlite_path(args.cache_dir, passages)}"
+    return pg_url(args, passages)
+
+
+# --- The corpus (a worker process per database: Django is set up once per process) ----------
+
+
+def build_worker(args) -> int:
+    """Build or reuse one database, migrate it, and write the URLs to load to ``--out``."""
+    from types import SimpleNamespace
+
+    from kb.bench import search
+    from kb.bench.common import setup_django
+
+    url = database_url(args, args.engine, args.passages)
+    if args.engine == "postgres":
+        search.pg_database_name(url)
+    setup_django(url, migrate=False)
+    from django.core.management import call_command
+    from django.db import connection
+
+    quotes = quotes_for(args.passages)
+    marker = {
+        "version": searchcorpus.VERSION,
+        "seed": searchcorpus.SEED,
+        "shape": searchcorpus.PAGES.name,
+        "passages": args.passages,
+        "quotes": quotes,
+    }
+    build = None
+    if args.rebuild or search.read_marker() != marker:
+        connection.close()
+        started = time.perf_counter()
+        if args.engine == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        else:
+            search.recreate_postgres(url)
+        log(f"{args.engine}: building {args.passages} passages, {quotes} quotes")
+        call_command("migrate", verbosity=0)
+        build_args = SimpleNamespace(
+            passages=args.passages, quotes=quotes, shape=searchcorpus.PAGES
+        )
+        if args.engine == "sqlite":
+            build = search.build_sqlite(build_args)
+        else:
+            build = search.build_postgres(build_args)
+        search.write_marker(marker)
+        build["total_s"] = round(time.perf_counter() - started, 1)
+        log(f"{args.engine}: built in {build['total_s']} s")
+    else:
+        log(f"{args.engine}: reusing the {args.passages}-passage corpus")
+    # Migrations added since the corpus was built (new indexes) apply to it as to a site.
+    call_command("migrate", verbosity=0)
+    targets = url_targets()
+    out = targets_path(args.cache_dir, args.engine, args.passages)
+    out.write_text(json.dumps({"build": build, "targets": targets}))
+    return 0
+
+
+def url_targets() -> dict[str, str]:
+    """The path of each URL of ``URLS`` in the current database."""
+    from django.db.models import Count
+    from django.templatetags.static import static
+    from django.urls import reverse
+
+    from kb.models import Passage, Principle, Quote, Source, Theme
+
+    published = Quote.objects.published()
+    theme = (
+        Theme.objects.filter(quotes__status="published")
+        .annotate(n=Count("quotes"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    theme_quotes = published.filter(themes=theme).count()
+    deep = max(1, -(-theme_quotes // PER_PAGE))  # the last page: the deepest offset
+    quote = published.order_by("pk")[published.count() // 2]
+    source = Source.objects.annotate(n=Count("passages")).order_by("-n", "pk").only("slug").first()
+    passage = Passage.objects.public().filter(source=source).order_by("number")
+    middle = passage[passage.count() // 2]
+    principle = Principle.objects.published().order_by("pk").first()
+    vocab = searchcorpus.Vocabulary.build()
+    return {
+        "hello": "/bench/hello/",
+        "static": static("css/site.css"),
+        "home": "/",
+        "quotes_theme": f"/quotes/?theme={theme.slug}",
+        "quotes_theme_deep": f"/quotes/?theme={theme.slug}&page={deep}",
+        "quote": quote.get_absolute_url(),
+        "source_500": source.get_absolute_url(),
+        "passage": reverse("kb:passage", args=[source.slug, middle.number]),
+        "themes": "/themes/",
+        "principle": principle.get_absolute_url(),
+        "search_common": "/search/?q=phone",
+        "search_rare": f"/search/?q={vocab.tail[2000]}",
+        "api_quotes": "/api/quotes/",
+    }
+
+
+def prepare(args, engine: str, passages: int) -> dict:
+    out = targets_path(args.cache_dir, engine, passages)
+    out.unlink(missing_ok=True)
+    command = [
+        sys.executable, "-m", "kb.bench", "pages-build", "--engine", engine,
+        "--passages", str(passages), "--cache-dir", str(args.cache_dir),
+        "--pg-server", args.pg_server,
+    ] + (["--rebuild"] if args.rebuild else [])  # fmt: skip
+    done = subprocess.run(command, check=False, cwd=ROOT)
+    if done.returncode != 0 or not out.exists():
+        raise SystemExit(f"building the {engine} corpus of {passages} passages failed")
+    return json.loads(out.read_text())
+
+
+# --- The server --------------------------------------------------------------------------
+
+
+def server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
+    venv = Path(sys.executable).parent
+    bind = f"127.0.0.1:{port}"
+    if server == "gunicorn-sync":
+        return [str(venv / "gunicorn"), "kb.wsgi", "--bind", bind, "--workers", str(workers)]
+    if server == "gunicorn-gthread":
+        return [
+            str(venv / "gunicorn"), "kb.wsgi", "--bind", bind, "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads),
+        ]  # fmt: skip
+    if server == "granian":
+        return [
+            str(venv / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers),
+            "--blocking-threads", str(threads), "--no-ws", "kb.wsgi:application",
+        ]  # fmt: skip
+    raise SystemExit(f"unknown server {server!r}: use one of {', '.join(SERVERS)}")
+
+
+def server_env(database: str, extra: list[str]) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="kb.bench.settings",
+        DATABASE_URL=database,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or "benchmark-only-not-secret",
+        KB_API_ANON_RATE="",
+    )
+    for item in extra:
+        key, _, value = item.partition("=")
+        env[key] = value
+    return env
+
+
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (the server's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces: split after it.
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def get(url: str, timeout: float = 30.0) -> tuple[int, dict, int]:
+    """(status, headers, body bytes) of one GET; an HTTP error status is returned too.
+
+    Header names are lower-cased: servers differ (granian sends ``x-bench-queries``).
+    """
+    request = urllib.request.Request(url, headers={"User-Agent": "kb-bench"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return response.status, headers, len(body)
+    except urllib.error.HTTPError as error:
+        headers = {k.lower(): v for k, v in error.headers.items()}
+        return error.code, headers, len(error.read())
+
+
+class Server:
+    """A WSGI server started in its own process group, stopped (only it) at the end."""
+
+    def __init__(self, server: str, args, database: str):
+        self.name = server
+        self.port = args.port
+        self.command = server_command(server, args.port, args.workers, args.threads)
+        self.env = server_env(database, args.server_env or [])
+        self.log_path = Path(args.cache_dir).resolve() / f"server-{server}.log"
+        # Another checkout of the site (``--app-dir``) serves the same database: "before".
+        self.app_dir = Path(args.app_dir).resolve() if args.app_dir else ROOT
+        self.process = None
+
+    def __enter__(self):
+        self.log_file = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=self.app_dir,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            return self._wait_until_ready()
+        except BaseException:  # never leave a server behind (Ctrl-C included)
+            self.__exit__()
+            raise
+
+    def _wait_until_ready(self):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited; see {self.log_path}")
+            try:
+                if get(self.url("/bench/hello/"), timeout=2)[0] == 200:
+                    # Every worker answers before the clock starts (they import lazily).
+                    for _ in range(20):
+                        get(self.url("/bench/hello/"), timeout=5)
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"{self.name} did not answer within 60 s; see {self.log_path}")
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log_file.close()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def workers(self) -> list[int]:
+        """The processes serving requests (granian's, under a supervisor child, included)."""
+        pids = children(self.process.pid)
+        nested = [p for pid in pids for p in children(pid)]
+        return sorted(pids + nested)
+
+
+# --- Load --------------------------------------------------------------------------------
+
+
+def wrk(url: str, seconds: float, connections: int, threads: int) -> dict:
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+        "--timeout", "10s", "-s", str(WRK_SCRIPT), url,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    result = parse_wrk(done.stdout)
+    if result is None:
+        raise SystemExit(f"wrk gave no result for {url}: {done.stdout} {done.stderr}")
+    return result
+
+
+def parse_wrk(stdout: str) -> dict | None:
+    """The figures of ``wrk_report.lua``'s line, in req/s and milliseconds."""
+    for line in stdout.splitlines():
+        if line.startswith("WRKJSON "):
+            raw = json.loads(line.removeprefix("WRKJSON "))
+            seconds_run = raw["duration_us"] / 1e6
+            errors = sum(raw[k] for k in ("connect", "read", "write", "status", "timeout"))
+            return {
+                "requests": raw["requests"],
+                "req_s": round(raw["requests"] / seconds_run, 1) if seconds_run else 0.0,
+                "p50_ms": round(raw["p50"] / 1000, 2),
+                "p95_ms": round(raw["p95"] / 1000, 2),
+                "p99_ms": round(raw["p99"] / 1000, 2),
+                "max_ms": round(raw["max"] / 1000, 2),
+                "errors": errors,
+                "error_detail": {
+                    k: raw[k] for k in ("connect", "read", "write", "status", "timeout") if raw[k]
+                },
+            }
+    return None
+
+
+def load_one(server: Server, name: str, path: str, args) -> dict:
+    # The first request may fill a cache; each worker has its own (local memory), so the
+    # steady state is the fewest queries seen over a few requests.
+    counts = []
+    for _ in range(6):
+        status, headers, size = get(server.url(path))
+        counts.append(headers.get(QUERIES_HEADER))
+    cold = counts[0]
+    queries = min((int(c) for c in counts if c is not None), default=None)
+    before = server.workers()
+    wrk(server.url(path), min(2, args.duration), args.connections, args.wrk_threads)  # warm-up
+    result = wrk(server.url(path), args.duration, args.connections, args.wrk_threads)
+    after = server.workers()
+    restarts = len(set(before) - set(after))
+    return {
+        "url": name,
+        "path": path,
+        "status": status,
+        "bytes": size,
+        "queries": int(queries) if queries is not None else None,
+        "queries_cold": int(cold) if cold is not None else None,
+        "restarts": restarts,
+        **result,
+    }
+
+
+def run_server(args, engine: str, passages: int, server_name: str, targets: dict) -> dict:
+    wanted = [u for u, _ in URLS if not args.urls or u in args.urls.split(",") or u == "hello"]
+    database = database_url(args, engine, passages)
+    with Server(server_name, args, database) as server:
+        first = server.workers()
+        results = []
+        for name in wanted:
+            row = load_one(server, name, targets[name], args)
+            log(
+                f"{engine} {passages} {server_name} {name}: {row['req_s']} req/s, "
+                f"p95 {row['p95_ms']} ms, {row['queries']} queries, {row['errors']} errors"
+            )
+            results.append(row)
+        last = server.workers()
+        rss = {pid: peak_rss_mb(pid) for pid in last}
+    hello = next(r for r in results if r["url"] == "hello")["req_s"] or float("nan")
+    for row in results:
+        row["ratio_hello"] = round(row["req_s"] / hello, 3)
+        row["kind"] = dict(URLS)[row["url"]]
+    return {
+        "size": passages,
+        "backend": engine,
+        "server": server_name,
+        "workers": len(first),
+        "worker_restarts": len(set(first) - set(last)),
+        "peak_rss_mb": max((v for v in rss.values() if v), default=None),
+        "urls": results,
+    }
+
+
+def collectstatic() -> None:
+    env = server_env("sqlite:///:memory:", [])
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
+def bench_pages(args) -> dict:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
+    Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
+    collectstatic()
+    runs = []
+    builds = {}
+    started = time.time()
+    for passages in sizes_for(args):
+        for engine in args.backends.split(","):
+            prepared = prepare(args, engine, passages)
+            builds[f"{engine}-{passages}"] = prepared["build"]
+            for server_name in args.servers.split(","):
+                runs.append(run_server(args, engine, passages, server_name, prepared["targets"]))
+    return {
+        "part": "pages",
+        "machine": {"cores": os.cpu_count()},
+        "duration_s": args.duration,
+        "connections": args.connections,
+        "workers": args.workers,
+        "sizes": sizes_for(args),
+        "builds": builds,
+        "runs": runs,
+        "targets": check_targets(runs),
+        "wall_s": round(time.time() - started, 1),
+    }
+
+
+# --- Report ------------------------------------------------------------------------------
+
+
+def check_targets(runs: list[dict]) -> list[dict]:
+    """The issue's targets, each with the figures that decide it."""
+    out = []
+    largest = max((r["size"] for r in runs), default=0)
+    smallest = min((r["size"] for r in runs), default=0)
+    for run in runs:
+        tag = f"{run['backend']} {run['server']} {run['size']}"
+        for row in run["urls"]:
+            kind = row["kind"]
+            if kind in TARGET_RATIO:
+                out.append(
+                    {
+                        "target": f"req/s >= {TARGET_RATIO[kind]:.0%} of hello",
+                        "where": f"{tag} {row['url']}",
+                        "value": row["ratio_hello"],
+                        "met": row["ratio_hello"] >= TARGET_RATIO[kind],
+                    }
+                )
+            if run["size"] == largest and kind != "ceiling":
+                out.append(
+                    {
+                        "target": f"p95 < {TARGET_P95_MS:.0f} ms at the largest size",
+                        "where": f"{tag} {row['url']}",
+                        "value": row["p95_ms"],
+                        "met": row["p95_ms"] < TARGET_P95_MS,
+                    }
+                )
+            if row["queries"] is not None and kind != "ceiling":
+                out.append(
+                    {
+                        "target": f"queries <= {MAX_QUERIES}",
+                        "where": f"{tag} {row['url']}",
+                        "value": row["queries"],
+                        "met": row["queries"] <= MAX_QUERIES,
+                    }
+                )
+            out.append(
+                {
+                    "target": "no errors, no restarts",
+                    "where": f"{tag} {row['url']}",
+                    "value": row["errors"] + row["restarts"],
+                    "met": row["errors"] == 0 and row["restarts"] == 0 and row["status"] < 400,
+                }
+            )
+    if smallest != largest:
+        for growth in growth_rows(runs):
+            if growth["url"] in FLAT_URLS:
+                out.append(
+                    {
+                        "target": f"p50 flat within {TARGET_GROWTH - 1:.0%} across sizes",
+                        "where": f"{growth['backend']} {growth['server']} {growth['url']}",
+                        "value": growth["p50_growth"],
+                        "met": growth["p50_growth"] <= TARGET_GROWTH,
+                    }
+                )
+    return out
+
+
+def growth_rows(runs: list[dict]) -> list[dict]:
+    """Per backend, server and URL: figures at each size and largest/smallest p50."""
+    table: dict[tuple, dict] = {}
+    for run in runs:
+        for row in run["urls"]:
+            key = (run["backend"], run["server"], row["url"])
+            table.setdefault(key, {})[run["size"]] = row
+    out = []
+    for (backend, server, url), by_size in table.items():
+        sizes = sorted(by_size)
+        first, last = by_size[sizes[0]], by_size[sizes[-1]]
+        out.append(
+            {
+                "backend": backend,
+                "server": server,
+                "url": url,
+                "p95_ms": {s: by_size[s]["p95_ms"] for s in sizes},
+                "req_s": {s: by_size[s]["req_s"] for s in sizes},
+                "p50_growth": round(last["p50_ms"] / first["p50_ms"], 2)
+                if first["p50_ms"]
+                else None,
+            }
+        )
+    return out
+
+
+def report_pages(result: dict) -> None:
+    print(
+        f"pages: {result['connections']} connections, {result['duration_s']} s per URL, "
+        f"{result['workers']} workers, {result['machine']['cores']} cores"
+    )
+    header = (
+        f"{'size':>8} {'backend':8} {'server':16} {'url':18} {'req/s':>8} {'p50':>7} "
+        f"{'p95':>7} {'p99':>7} {'×hello':>7} {'SQL':>4} {'err':>4}"
+    )
+    for run in result["runs"]:
+        print()
+        print(
+            f"{run['size']} passages, {run['backend']}, {run['server']}: peak worker RSS "
+            f"{run['peak_rss_mb']} MB, worker restarts {run['worker_restarts']}"
+        )
+        print(header)
+        for row in run["urls"]:
+            print(
+                f"{run['size']:>8} {run['backend']:8} {run['server']:16} {row['url']:18} "
+                f"{row['req_s']:>8.1f} {row['p50_ms']:>7.1f} p95 {row['p95_ms']:>6.1f} "
+                f"{row['p99_ms']:>7.1f} {row['ratio_hello']:>7.2f} "
+                f"{row['queries'] if row['queries'] is not None else '-':>4} "
+                f"{row['errors']:>4}"
+            )
+    growth = growth_rows(result["runs"])
+    if len(result["sizes"]) > 1:
+        print()
+        print("growth (p95 ms at each size; p50 largest/smallest):")
+        for row in growth:
+            cells = "  ".join(f"{s}: p95 {v:.1f}" for s, v in row["p95_ms"].items())
+            print(
+                f"  {row['backend']:8} {row['server']:16} {row['url']:18} {cells}  "
+                f"×{row['p50_growth']}"
+            )
+    missed = [t for t in result["targets"] if not t["met"]]
+    print()
+    print(f"targets: {len(result['targets']) - len(missed)} met, {len(missed)} missed")
+    for t in missed:
+        print(f"  MISSED {t['target']}: {t['where']} ({t['value']})")

@@ -1,0 +1,131 @@
+"""Middleware guarding the site as a whole: its security policy, request limits, database outages.
+
+- ``ContentSecurityPolicyMiddleware``: django-csp's header, with inline styles allowed only
+  where third-party templates write them (the admin, DRF's browsable API).
+- ``RequestLimitsMiddleware``: an oversized query string is refused before anything parses it.
+- ``DatabaseUnavailableMiddleware``: a lost database answers 503 in the site's design (JSON
+  under /api/), not a traceback; the next request reconnects once the database is back.
+"""
+
+import base64
+import functools
+import hashlib
+import logging
+import re
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import get_template
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware; the admin and the browsable API may also use inline styles.
+
+    Django's admin, our admin templates and DRF's browsable API write ``style="…"``
+    attributes and ``<style>`` blocks (no nonce, some not ours). A style cannot run code, and
+    scripts keep the strict, nonce-only policy everywhere, so only ``style-src`` is relaxed,
+    and only there. The public pages keep ``style-src 'self' 'nonce-…'``.
+    """
+
+    INLINE_STYLES = {"style-src": [SELF, UNSAFE_INLINE]}
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        admin_prefix = "/" + settings.ADMIN_PATH
+        if request.path_info.startswith((admin_prefix, API_PREFIX)):
+            # A view's own csp_replace (kb.api.urls) wins over this default.
+            parts.replace = {**self.INLINE_STYLES, **(parts.replace or {})}
+        elif response.status_code == 500:
+            # 500.html is static (no request, no nonce): its <style> is allowed by its hash.
+            parts.update = {"style-src": style_hashes("500.html"), **(parts.update or {})}
+        return parts
+
+
+@functools.cache
+def style_hashes(template_name: str) -> list[str]:
+    """The CSP sources (``'sha256-…'``) of the ``<style>`` blocks of a static template."""
+    source = get_template(template_name).template.source
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'"
+        for css in re.findall(r"<style>(.*?)</style>", source, flags=re.DOTALL)
+    ]
+
+
+class RequestLimitsMiddleware:
+    """414 for a query string over KB_MAX_QUERY_STRING_BYTES, 400 for over KB_MAX_QUERY_PARAMS.
+
+    Checked on the raw string, before Django builds ``request.GET``: a 10 MB search or a
+    thousand repeated filters never reach a FilterSet or the search index. (Form bodies
+    are limited by Django's DATA_UPLOAD_MAX_* settings.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query_string = request.META.get("QUERY_STRING", "")
+        if len(query_string) > settings.KB_MAX_QUERY_STRING_BYTES:
+            return refusal(request, 414, "The query string is too long.")
+        if query_string.count("&") + 1 > settings.KB_MAX_QUERY_PARAMS:
+            return refusal(request, 400, "The query string has too many parameters.")
+        return self.get_response(request)
+
+
+def refusal(request, status: int, message: str) -> HttpResponse:
+    if is_api_request(request):
+        return JsonResponse({"detail": message}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that loses the database answers 503 (HTML page, or JSON under /api/).
+
+    OperationalError and InterfaceError are what psycopg and sqlite3 raise when the server
+    is down, restarting or unreachable. Django closes the broken connection at the end of
+    the request, and with CONN_HEALTH_CHECKS a kept one is tested before reuse, so the site
+    recovers by itself when the database is back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error("Database unavailable for %s: %s", request.path, exception)
+        return database_unavailable(request)
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(request) -> HttpResponse:
+    """The 503 answer, rendered without touching the database.
+
+    The template gets the request as a plain variable, not through a RequestContext: the
+    context processors would load the session and the user, which query the database.
+    """
+    if is_api_request(request):
+        response = JsonResponse(
+            {"detail": "The database is unavailable. Please try again shortly."}, status=503
+        )
+    else:
+        html = get_template("503.html").render({"request": request})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
