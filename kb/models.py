@@ -190,6 +190,16 @@ class Source(models.Model):
     def get_absolute_url(self):
         return reverse("kb:source", args=[self.slug])
 
+    def text_without_boilerplate(self, spans) -> str:
+        """The text with the characters of ``spans`` (boilerplate) blanked, line breaks kept:
+        the same length, so every passage's offsets still index it."""
+        chars = list(self.text)
+        for start, end in spans:
+            for i in range(start, end):
+                if not chars[i].isspace():
+                    chars[i] = " "
+        return "".join(chars)
+
     def clean(self):
         if self.published and self.year and self.published.year != self.year:
             raise ValidationError({"year": "The year must match the published date."})
@@ -209,6 +219,12 @@ class PassageQuerySet(models.QuerySet):
     def public(self):
         """Passages readers see: page chrome (boilerplate) is kept but hidden."""
         return self.filter(is_boilerplate=False)
+
+    def visible_to(self, user):
+        """Every passage for staff (they curate the chrome flags); readers', for the rest."""
+        if user is not None and user.is_staff:
+            return self.all()
+        return self.public()
 
 
 class Passage(models.Model):

@@ -72,10 +72,11 @@ def test_it_shows_the_metadata_and_numbered_passages(client, small_corpus):
     for label in ("Interview", "A. Reporter", "Fortune", "2014", "en"):
         assert label in html
     assert 'href="https://example.com/fortune/lei-jun"' in html
-    for n in (1, 2, 3, 4):
+    for n in (2, 3, 4):
         assert f'id="p-{n}"' in html
         assert f'href="#p-{n}"' in html
     assert "¶&nbsp;3" in html
+    assert 'id="p-1"' not in html  # page chrome: hidden from readers
 
 
 def test_it_labels_speakers_on_turns(client, small_corpus):
@@ -107,13 +108,19 @@ def test_it_marks_draft_quotes_for_staff_only(staff_client, small_corpus):
     )
 
 
-def test_it_collapses_page_chrome_in_details(client, small_corpus):
-    html = client.get("/sources/lei-jun-on-focus/").content.decode()
+def test_it_collapses_page_chrome_in_details_for_staff(staff_client, small_corpus):
+    html = staff_client.get("/sources/lei-jun-on-focus/").content.decode()
     chrome = small_corpus.p_chrome.text
     block = details_block(html)
     assert "<summary>Page chrome (not part of the source)</summary>" in block
     assert chrome in block
     assert html.count(chrome) == 1
+
+
+def test_it_hides_page_chrome_from_readers(client, small_corpus):
+    html = client.get("/sources/lei-jun-on-focus/").content.decode()
+    assert small_corpus.p_chrome.text not in html
+    assert "Page chrome" not in html
 
 
 def test_it_escapes_html_in_the_source_text(client, small_corpus):
@@ -225,12 +232,11 @@ class TestSeedCorpus:
             assert response.status_code == 200
             html = response.content.decode()
             for passage in source.passages.all():
-                assert f'id="p-{passage.number}"' in html
+                shown = f'id="p-{passage.number}"' in html
+                assert shown is not passage.is_boilerplate
             for quote in Quote.objects.published().filter(source=source):
                 assert f'<mark><a href="/quotes/{quote.pk}/">' in html
-            chrome = source.passages.filter(is_boilerplate=True)
-            if chrome.exists():
-                assert "Page chrome (not part of the source)" in html
+            assert "Page chrome" not in html
 
     def test_it_shows_a_seed_passage(self, client, corpus):
         passage = Source.objects.first().passages.public().first()

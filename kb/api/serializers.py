@@ -75,11 +75,39 @@ class PassageSerializer(ModelSerializer):
         return passage.get_absolute_url()
 
 
+def _is_staff(serializer) -> bool:
+    request = serializer.context.get("request")
+    return bool(request is not None and request.user.is_staff)
+
+
 class SourceDetailSerializer(SourceSummarySerializer):
-    passages = PassageSerializer(many=True, read_only=True)
+    """The source's text and passages. Readers never see page chrome: boilerplate passages
+    are left out and their characters blanked in ``text`` (same length, so every offset
+    still indexes it); staff get the stored original."""
+
+    text = serializers.SerializerMethodField()
+    passages = serializers.SerializerMethodField()
 
     class Meta(SourceSummarySerializer.Meta):
         fields = [*SourceSummarySerializer.Meta.fields, "text", "passages"]
+
+    def _passages(self, source) -> list:
+        # Prefetched by the view (all of them): filtering here costs no query.
+        passages = list(source.passages.all())
+        if _is_staff(self):
+            return passages
+        return [p for p in passages if not p.is_boilerplate]
+
+    def get_text(self, source) -> str:
+        if _is_staff(self):
+            return source.text
+        return source.text_without_boilerplate(
+            (p.start, p.end) for p in source.passages.all() if p.is_boilerplate
+        )
+
+    @extend_schema_field(PassageSerializer(many=True))
+    def get_passages(self, source) -> list:
+        return PassageSerializer(self._passages(source), many=True, context=self.context).data
 
 
 class PassageDetailSerializer(PassageSerializer):

@@ -132,7 +132,9 @@ class SourceViewSet(ReadOnlyViewSet):
 
     def get_queryset(self):
         # An explicit order: Meta.ordering is dropped from a query with GROUP BY.
-        sources = Source.objects.with_counts(include_boilerplate=True).order_by(
+        # Readers count the passages they are shown (no page chrome); staff count them all.
+        staff = self.request.user.is_staff
+        sources = Source.objects.with_counts(include_boilerplate=staff).order_by(
             F("year").desc(nulls_last=True), "title"
         )
         if self.action == "retrieve":
@@ -170,9 +172,14 @@ class PassageViewSet(
     neighbours' ids (null at either end); no list: a source's detail lists its passages."""
 
     serializer_class = serializers.PassageDetailSerializer
-    queryset = Passage.objects.select_related("source", "speaker").defer(
-        "source__text", "source__notes"
-    )
+
+    def get_queryset(self):
+        # Boilerplate (page chrome) is a 404 for readers, as on the passage page.
+        return (
+            Passage.objects.visible_to(self.request.user)
+            .select_related("source", "speaker")
+            .defer("source__text", "source__notes")
+        )
 
 
 @extend_schema_view(

@@ -461,6 +461,8 @@ def bench_pages(args) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
     Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
+    # The server's static files: collected under the cache dir (kb.bench.settings).
+    os.environ["KB_BENCH_STATIC_ROOT"] = str(Path(args.cache_dir).resolve() / "static")
     collectstatic()
     runs = []
     builds = {}

@@ -88,7 +88,9 @@ def source_detail(request, slug):
     )
 
     def passages():
-        rows = list(source.passages.select_related("speaker").order_by("number"))
+        # Readers never see page chrome; staff see it collapsed (they curate the flags).
+        visible = source.passages.visible_to(request.user)
+        rows = list(visible.select_related("speaker").order_by("number"))
         highlight(request, rows)
         return rows
 
