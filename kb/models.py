@@ -8,6 +8,8 @@ traced to exact words, and ``verify_corpus`` can prove that nothing drifted.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -190,15 +192,16 @@ class Source(models.Model):
     def get_absolute_url(self):
         return reverse("kb:source", args=[self.slug])
 
-    def text_without_boilerplate(self, spans) -> str:
-        """The text with the characters of ``spans`` (boilerplate) blanked, line breaks kept:
-        the same length, so every passage's offsets still index it."""
-        chars = list(self.text)
-        for start, end in spans:
-            for i in range(start, end):
-                if not chars[i].isspace():
-                    chars[i] = " "
-        return "".join(chars)
+    def text_without_boilerplate(self) -> str:
+        """The text with its boilerplate passages' characters blanked, line breaks kept: the
+        same length, so every passage's offsets still index it (what readers may see)."""
+        pieces, at = [], 0
+        # Passage.objects, not self.passages: a prefetch of readers' passages would filter it.
+        chrome = Passage.objects.filter(source=self, is_boilerplate=True).order_by("start")
+        for start, end in chrome.values_list("start", "end"):
+            pieces += [self.text[at:start], re.sub(r"\S", " ", self.text[start:end])]
+            at = end
+        return "".join([*pieces, self.text[at:]])
 
     def clean(self):
         if self.published and self.year and self.published.year != self.year:

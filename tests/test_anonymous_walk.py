@@ -136,6 +136,13 @@ def test_the_api_blanks_page_chrome_for_readers_and_keeps_offsets(staff_client, 
     assert chrome.pk not in [p["id"] for p in body["passages"]]
     for passage in body["passages"]:
         assert body["text"][passage["start"] : passage["end"]] == passage["text"]
+    # The first shown passage has no previous one for a reader (the chrome is not offered).
+    first = Client().get(f"/api/passages/{small_corpus.p_question.pk}/").json()
+    assert first["previous"] is None
+    assert (
+        staff_client.get(f"/api/passages/{small_corpus.p_question.pk}/").json()["previous"]
+        == chrome.pk
+    )
     staff = staff_client.get(f"/api/sources/{source.slug}/").json()
     assert staff["text"] == source.text
     assert chrome.pk in [p["id"] for p in staff["passages"]]

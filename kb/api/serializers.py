@@ -75,9 +75,9 @@ class PassageSerializer(ModelSerializer):
         return passage.get_absolute_url()
 
 
-def _is_staff(serializer) -> bool:
+def _user(serializer):
     request = serializer.context.get("request")
-    return bool(request is not None and request.user.is_staff)
+    return request.user if request is not None else None
 
 
 class SourceDetailSerializer(SourceSummarySerializer):
@@ -92,18 +92,14 @@ class SourceDetailSerializer(SourceSummarySerializer):
         fields = [*SourceSummarySerializer.Meta.fields, "text", "passages"]
 
     def _passages(self, source) -> list:
-        # Prefetched by the view (all of them): filtering here costs no query.
-        passages = list(source.passages.all())
-        if _is_staff(self):
-            return passages
-        return [p for p in passages if not p.is_boilerplate]
+        # The view prefetched exactly the passages this user may see (visible_to).
+        return list(source.passages.all())
 
     def get_text(self, source) -> str:
-        if _is_staff(self):
+        user = _user(self)
+        if user is not None and user.is_staff:
             return source.text
-        return source.text_without_boilerplate(
-            (p.start, p.end) for p in source.passages.all() if p.is_boilerplate
-        )
+        return source.text_without_boilerplate()
 
     @extend_schema_field(PassageSerializer(many=True))
     def get_passages(self, source) -> list:
@@ -120,8 +116,7 @@ class PassageDetailSerializer(PassageSerializer):
         fields = [*PassageSerializer.Meta.fields, "source", "quotes", "previous", "next"]
 
     def get_quotes(self, passage) -> list[int]:
-        request = self.context.get("request")
-        user = request.user if request is not None else None
+        user = _user(self)
         return list(
             Quote.objects.visible_to(user)
             .filter(passage=passage)
@@ -131,7 +126,10 @@ class PassageDetailSerializer(PassageSerializer):
 
     def _neighbour(self, passage, **lookup):
         ordering = "-number" if "number__lt" in lookup else "number"
-        siblings = Passage.objects.filter(source_id=passage.source_id, **lookup)
+        # Readers' neighbours skip page chrome, whose own address is a 404 for them.
+        siblings = Passage.objects.visible_to(_user(self)).filter(
+            source_id=passage.source_id, **lookup
+        )
         return siblings.order_by(ordering).values_list("id", flat=True).first()
 
     def get_previous(self, passage) -> int | None:

@@ -138,7 +138,11 @@ class SourceViewSet(ReadOnlyViewSet):
             F("year").desc(nulls_last=True), "title"
         )
         if self.action == "retrieve":
-            passages = Passage.objects.select_related("speaker").order_by("number")
+            passages = (
+                Passage.objects.visible_to(self.request.user)
+                .select_related("speaker")
+                .order_by("number")
+            )
             return sources.prefetch_related(Prefetch("passages", queryset=passages))
         if self.action == "cite":
             return Source.objects.defer("text", "notes")

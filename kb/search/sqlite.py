@@ -7,8 +7,8 @@ Ranking is bm25 with per-column weights; highlights come from ``highlight()``/``
 
 The importer writes thousands of passages and quotes at a time: for those the per-row insert
 triggers are switched off inside its transaction (``kb_search_state.deferred``) and the new
-rows are indexed with one ``INSERT ... SELECT`` per source, which measured about 7 times
-cheaper than the triggers (half of the import's time went to them).
+rows are indexed with one ``INSERT ... SELECT`` per source (5 MB of generated text: about
+3.8 s of CPU through the triggers, under 1 s this way; half the import's time had gone to them).
 """
 
 from __future__ import annotations

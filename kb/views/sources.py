@@ -14,7 +14,6 @@ from kb.filters import SourceFilter
 from kb.models import Person, Quote, Source
 from kb.views.common import (
     filter_chips,
-    is_staff,
     numeric_text_inputs,
     paginate,
     published_quotes,
@@ -110,16 +109,13 @@ def source_detail(request, slug):
 
 
 def passage_detail(request, slug, number):
-    def public(passages):
-        return passages if is_staff(request) else passages.public()
-
     def fetch():
         source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-        passages = public(source.passages.select_related("speaker"))
+        passages = source.passages.visible_to(request.user).select_related("speaker")
         return source, get_object_or_404(passages, number=number)
 
     source, passage = cached_object(request, "passage", (slug, number), fetch)
-    passages = public(source.passages.select_related("speaker"))
+    passages = source.passages.visible_to(request.user).select_related("speaker")
 
     def neighbours():
         previous = passages.filter(number__lt=number).order_by("-number").first()
