@@ -46,13 +46,13 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# What the browser and HTML-validation tests need from Debian: chromium (Playwright drives it,
-# never a downloaded browser) and a Java runtime for the Nu HTML Checker.
+# What the tests need from Debian: chromium (Playwright drives it, never a downloaded
+# browser), a Java runtime for the Nu HTML Checker, and wrk for the pages bench's own test.
 system-deps:
-	@command -v chromium >/dev/null && command -v java >/dev/null || { \
-	  echo "Installing chromium and a Java runtime with apt (needed by the browser tests)"; \
+	@command -v chromium >/dev/null && command -v java >/dev/null && command -v wrk >/dev/null || { \
+	  echo "Installing chromium, a Java runtime and wrk with apt (browser, HTML and bench tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium default-jre-headless >/dev/null; }
+	    chromium default-jre-headless wrk >/dev/null; }
 
 test: install-dev .secret_key system-deps lint
 	$(PY) manage.py check --fail-level WARNING
