@@ -155,10 +155,26 @@ def build_worker(args) -> int:
     return 0
 
 
+def bench_static_url(path: str) -> str:
+    """The hashed URL of a static file as the bench's server will serve it.
+
+    This worker runs on the site's settings, whose STATIC_ROOT may hold no manifest (a fresh
+    clone never ran collectstatic there): read the manifest the bench collected instead.
+    """
+    from django.conf import settings
+    from django.core.files.storage import storages
+    from django.templatetags.static import static
+
+    root = os.environ.get("KB_BENCH_STATIC_ROOT")
+    if not root:
+        return static(path)
+    backend = settings.STORAGES["staticfiles"]["BACKEND"]
+    return storages.create_storage({"BACKEND": backend, "OPTIONS": {"location": root}}).url(path)
+
+
 def url_targets() -> dict[str, str]:
     """The path of each URL of ``URLS`` in the current database."""
     from django.db.models import Count
-    from django.templatetags.static import static
     from django.urls import reverse
 
     from kb.models import Passage, Principle, Quote, Source, Theme
@@ -180,7 +196,7 @@ def url_targets() -> dict[str, str]:
     vocab = searchcorpus.Vocabulary.build()
     return {
         "hello": "/bench/hello/",
-        "static": static("css/site.css"),
+        "static": bench_static_url("css/site.css"),
         "home": "/",
         "quotes_theme": f"/quotes/?theme={theme.slug}",
         "quotes_theme_deep": f"/quotes/?theme={theme.slug}&page={deep}",
