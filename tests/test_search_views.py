@@ -161,8 +161,12 @@ def test_it_counts_queries_whatever_the_query(client, corpus, django_assert_max_
         with CaptureQueriesContext(connection) as captured:
             assert get(client, "/search/", q=query).status_code == 200
         counts.append(len(captured))
-    assert counts[0] == counts[1] <= 24
-    with django_assert_max_num_queries(16):
+    # Issue #9: at most 12 SQL queries a page, however many types, hits and facets it shows
+    # (each part runs one query for all the types).
+    assert counts[0] == counts[1] <= 12
+    with django_assert_max_num_queries(12):
+        assert get(client, "/search/", q="Millet", theme="pricing").status_code == 200
+    with django_assert_max_num_queries(8):
         assert get(client, "/search/", q="Millet", type="quote").status_code == 200
 
 

@@ -723,6 +723,14 @@ def spawn(engine: str, args, queries_file: Path) -> dict:
 
 
 def bench_search(args) -> dict:
+    variants = set(args.variants.split(","))
+    if not {"bare", "search"} <= variants or not variants <= set(VARIANTS):
+        # The report compares search with bare: both are needed (a bad list fails early,
+        # not after an hour of building and timing).
+        raise SystemExit(
+            f"--variants must include bare and search, from: {', '.join(VARIANTS)} "
+            f"(got {args.variants!r})"
+        )
     cache = Path(args.cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
     queries = searchcorpus.queries(args.queries, passages=args.passages, quotes=args.quotes)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet, Value
 from django.db.models.signals import post_migrate
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -279,58 +279,100 @@ class _Runner:
         )
         return self.backend.filter_matches(queryset, kind, self.compiled)
 
-    def count(self, kind: str) -> int:
-        return self.matches(kind).count()
+    # A search page runs every part below for every type: each part is one SQL query for
+    # all the types (kb.bench pages counts the queries; the issue allows 12 a page).
+
+    def counts(self) -> dict[str, int]:
+        """The number of matches of every type, in one query."""
+        parts, params = [], []
+        for kind in TYPES:
+            sql, kind_params = self.matches(kind).order_by().values("pk").query.sql_with_params()
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS matches_{kind})")
+            params.extend(kind_params)
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            row = cursor.fetchone()
+        return dict(zip(TYPES, row, strict=True))
 
     def hits(self, kind: str, offset: int, limit: int) -> list[Hit]:
-        ranked = self.backend.annotate_rank(self.matches(kind), kind, self.compiled)
-        rows = list(
-            _with_related(kind, ranked).order_by("-search_rank", "pk")[offset : offset + limit]
-        )
-        marked = self.backend.highlights(
-            self.connection, kind, self.compiled, [row.pk for row in rows], START, STOP
-        )
-        return [_hit(kind, row, marked.get(row.pk, {})) for row in rows]
+        return self.hits_of((kind,), offset, limit)[kind]
+
+    def hits_of(self, kinds, offset: int, limit: int) -> dict[str, list[Hit]]:
+        """Hits ``offset`` to ``offset + limit`` of each of ``kinds``: a ranked query per
+        type, then one query for all their highlights."""
+        rows = {}
+        for kind in kinds:
+            ranked = self.backend.annotate_rank(self.matches(kind), kind, self.compiled)
+            rows[kind] = list(
+                _with_related(kind, ranked).order_by("-search_rank", "pk")[offset : offset + limit]
+            )
+        marked = self.highlights({kind: [row.pk for row in found] for kind, found in rows.items()})
+        return {
+            kind: [_hit(kind, row, marked[kind].get(row.pk, {})) for row in found]
+            for kind, found in rows.items()
+        }
+
+    def highlights(self, ids: dict[str, list[int]]) -> dict[str, dict[int, dict[str, str]]]:
+        """``{kind: {id: {field: text with the START/STOP markers}}}`` in one query."""
+        be = self.backend
+        out: dict[str, dict] = {kind: {} for kind in ids}
+        arms, params, fields_of = [], [], {}
+        for kind, kind_ids in ids.items():
+            if not kind_ids:
+                continue
+            sql, kind_params, fields = be.highlight_select(
+                kind, self.compiled, kind_ids, START, STOP
+            )
+            fields_of[kind] = fields
+            columns = [f"h_{kind}.hl{i}" if i < len(fields) else be.NULL_TEXT for i in range(3)]
+            # ``kind`` is one of TYPES, never user input.
+            arms.append(
+                f"SELECT '{kind}', h_{kind}.id, {', '.join(columns)} FROM ({sql}) AS h_{kind}"
+            )
+            params.extend(kind_params)
+        if not arms:
+            return out
+        with self.connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(arms), params)
+            for kind, pk, *texts in cursor.fetchall():
+                fields = fields_of[kind]
+                out[kind][pk] = {
+                    f: be.read_highlight(text) for f, text in zip(fields, texts, strict=False)
+                }
+        return out
 
     def facets(self) -> dict[str, list[Facet]]:
         """Theme counts (matching quotes and principles, speaker filter applied) and speaker
-        counts (matching quotes and passages, theme filter applied)."""
-        from kb.models import Person, Theme
-
-        themes: dict[int, int] = {}
-        for kind, through in (("quote", "themes"), ("principle", "themes")):
-            rows = (
-                self.matches(kind, theme=None)
-                .order_by()
-                .values_list(through)
-                .annotate(n=Count("pk", distinct=True))
+        counts (matching quotes and passages, theme filter applied), in one query."""
+        arms = [
+            self.matches(kind, **{name: None})
+            .order_by()
+            .values(
+                facet_type=Value(name),
+                facet_slug=F(f"{field}__slug"),
+                facet_name=F(f"{field}__name"),
             )
-            for theme_id, n in rows:
-                if theme_id is not None:
-                    themes[theme_id] = themes.get(theme_id, 0) + n
-        speakers: dict[int, int] = {}
-        for kind in ("quote", "passage"):
-            rows = (
-                self.matches(kind, speaker=None)
-                .order_by()
-                .values_list("speaker")
-                .annotate(n=Count("pk", distinct=True))
+            .annotate(n=Count("pk", distinct=True))
+            for kind, name, field in (
+                ("quote", "theme", "themes"),
+                ("principle", "theme", "themes"),
+                ("quote", "speaker", "speaker"),
+                ("passage", "speaker", "speaker"),
             )
-            for person_id, n in rows:
-                if person_id is not None:
-                    speakers[person_id] = speakers.get(person_id, 0) + n
+        ]
+        counts: dict[str, dict[tuple[str, str], int]] = {"theme": {}, "speaker": {}}
+        for row in arms[0].union(*arms[1:], all=True):
+            if row["facet_slug"] is None:
+                continue
+            key = (row["facet_slug"], row["facet_name"])
+            facet = counts[row["facet_type"]]
+            facet[key] = facet.get(key, 0) + row["n"]
         found = {}
-        for name, model, counts, active in (
-            ("theme", Theme, themes, self.theme),
-            ("speaker", Person, speakers, self.speaker),
-        ):
-            objects = (
-                model.objects.filter(pk__in=counts).only("pk", "slug", "name") if counts else []
-            )
+        for name, active in (("theme", self.theme), ("speaker", self.speaker)):
             found[name] = sorted(
                 (
-                    Facet(o.slug, o.name, counts[o.pk], active is not None and o.pk == active.pk)
-                    for o in objects
+                    Facet(slug, label, n, active is not None and slug == active.slug)
+                    for (slug, label), n in counts[name].items()
                 ),
                 key=lambda f: (-f.count, f.name.lower()),
             )
@@ -453,9 +495,11 @@ def search(
         connection=connection,
     )
     results.runner = runner
-    results.counts = {kind: runner.count(kind) for kind in TYPES}
+    results.counts = runner.counts()
+    wanted = [kind for kind in types if results.counts[kind] and limit > 0]
+    found = runner.hits_of(wanted, offset, limit) if wanted else {}
     for kind in types:
-        results.groups[kind] = results.more(kind, offset, limit)
+        results.groups[kind] = found.get(kind, [])
     if facets and results.total:
         results.facets = runner.facets()
     if suggest and not results.total:

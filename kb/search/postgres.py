@@ -310,8 +310,9 @@ def _headline(field, expression, start, stop, *, whole=False):
     )
 
 
-def highlights(connection, kind: str, expression, ids, start: str, stop: str) -> dict:
-    """``{id: {field: text with the start/stop markers}}`` for the rows ``ids`` only."""
+def highlight_select(kind: str, expression, ids, start: str, stop: str):
+    """``(sql, params, fields)``: a SELECT of ``id, hl0, hl1…`` (one highlighted text per
+    field, with the start/stop markers) for the rows ``ids`` only; see ``read_highlight``."""
     from django.contrib.postgres.aggregates import StringAgg
 
     from kb.models import Claim, Passage, Principle, Quote, Source
@@ -360,11 +361,18 @@ def highlights(connection, kind: str, expression, ids, start: str, stop: str) ->
             h_notes=_headline("notes", expression, start, stop),
         )
         fields = ["title", "byline", "notes"]
-    values = rows.values_list("pk", *(f"h_{f}" for f in fields))
-    return {
-        row[0]: {f: (v or "").translate(UNSHIELD) for f, v in zip(fields, row[1:], strict=True)}
-        for row in values
-    }
+    rows = rows.order_by().annotate(**{f"hl{i}": F(f"h_{f}") for i, f in enumerate(fields)})
+    columns = ["id", *(f"hl{i}" for i in range(len(fields)))]
+    sql, params = rows.values_list(*columns).query.sql_with_params()
+    return sql, params, fields
+
+
+def read_highlight(value: str | None) -> str:
+    return (value or "").translate(UNSHIELD)
+
+
+# A column a UNION arm lacks: typed, since PostgreSQL cannot guess a bare NULL's type there.
+NULL_TEXT = "CAST(NULL AS text)"
 
 
 SUGGEST_SQL = """

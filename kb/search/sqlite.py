@@ -277,10 +277,9 @@ def annotate_rank(queryset, kind: str, expression: str):
     )
 
 
-def highlights(connection, kind: str, expression: str, ids, start: str, stop: str) -> dict:
-    """``{id: {field: text with the start/stop markers}}`` for the rows ``ids``."""
-    if not ids:
-        return {}
+def highlight_select(kind: str, expression: str, ids, start: str, stop: str):
+    """``(sql, params, fields)``: a SELECT of ``id, hl0, hl1…`` (one highlighted text per
+    field, with the start/stop markers) for the rows ``ids``; see ``read_highlight``."""
     table = DOCUMENTS[kind][0]
     ellipsis = "…"
     if kind == "quote":
@@ -304,14 +303,19 @@ def highlights(connection, kind: str, expression: str, ids, start: str, stop: st
         }
         params = [start, stop, start, stop, start, stop, ellipsis]
     placeholders = ", ".join("%s" for _ in ids)
+    columns = ", ".join(f"{sql} AS hl{i}" for i, sql in enumerate(fields.values()))
     sql = (
-        f"SELECT rowid, {', '.join(fields.values())} FROM {table} "
+        f"SELECT rowid AS id, {columns} FROM {table} "
         f"WHERE {table} MATCH %s AND rowid IN ({placeholders})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, expression, *ids])
-        rows = cursor.fetchall()
-    return {row[0]: dict(zip(fields, row[1:], strict=True)) for row in rows}
+    return sql, [*params, expression, *ids], list(fields)
+
+
+def read_highlight(value: str | None) -> str | None:
+    return value
+
+
+NULL_TEXT = "NULL"
 
 
 def suggest_word(connection, word: str) -> str | None:
