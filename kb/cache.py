@@ -14,14 +14,21 @@ pages put the token in their fragment cache keys and their ETags, so:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.functional import SimpleLazyObject
-from django.utils.http import quote_etag
+from django.utils.http import parse_http_date_safe, quote_etag
 
 from kb.models import ContentVersion
 
@@ -37,7 +44,7 @@ def current_version() -> ContentVersion:
     from a backup) never share a token, so they never read each other's cached fragments
     in a shared cache (Redis). Tests clear the cache between tests (tests/conftest.py).
     """
-    version = ContentVersion.objects.filter(pk=VERSION_PK).first()
+    version = _read_version()
     if version is not None:
         return version
     try:
@@ -47,6 +54,23 @@ def current_version() -> ContentVersion:
             )
     except IntegrityError:  # another worker created it first
         return ContentVersion.objects.get(pk=VERSION_PK)
+
+
+def _read_version() -> ContentVersion | None:
+    """The row, read with plain SQL: every request reads it, and on a cached page building
+    the ORM query took half the time of the whole request (profiled on the bench server)."""
+    table = connection.ops.quote_name(ContentVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token, changed FROM {table} WHERE id = %s", [VERSION_PK])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token, changed = row
+    if isinstance(changed, str):  # SQLite returns the stored text: UTC, as Django wrote it
+        changed = datetime.fromisoformat(changed)
+    if timezone.is_naive(changed):
+        changed = timezone.make_aware(changed, dt_timezone.utc)
+    return ContentVersion(pk=VERSION_PK, token=token, changed=changed)
 
 
 def bump_version() -> None:
@@ -119,3 +143,111 @@ def cached_object(request, name: str, key, fetch):
 def lazy(compute):
     """A value computed only if the template uses it (not when its fragment is cached)."""
     return SimpleLazyObject(compute)
+
+
+# --- Whole pages for anonymous readers ---------------------------------------------------
+#
+# A reader without a session gets the same bytes as every other reader for a URL until the
+# next change, so the whole response is cached under the content token: a hit skips the
+# session, authentication, CSRF and every view and template (kb.bench pages: detail pages
+# were bound by rendering base.html, not by SQL). Views opt in with ``public_page``;
+# ``kb.middleware.PublicPageCacheMiddleware`` serves and stores.
+
+PAGE_SECONDS = FRAGMENT_SECONDS
+# A larger body (a big sitemap) is still served, just not kept: local
+# memory is per worker and Redis values should stay small.
+PAGE_MAX_BYTES = 1_000_000
+# Cookies that make a request someone's own: a session (staff, messages) or messages.
+PRIVATE_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+
+
+def public_page(view):
+    """Mark ``view``'s answers as the same for every anonymous reader (cacheable whole)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.kb_public_page = True
+        return response
+
+    wrapped.kb_public_page = True
+    return wrapped
+
+
+# URL prefixes with no public page: the API, the admin, static files, the health probe.
+NEVER_PAGES = ("/api/", "/" + settings.ADMIN_PATH, "/static/", "/healthz")
+
+
+def is_public_page(request) -> bool:
+    """The URL is a ``public_page`` view's (resolved here: the middleware runs before the view,
+    and other URLs, the API and the admin, must not pay for reading the content token)."""
+    if request.path_info.startswith(NEVER_PAGES):
+        return False  # no need to resolve the URL twice (Django's handler resolves it too)
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "kb_public_page", False)
+
+
+def page_cache_key(request) -> str | None:
+    """The cache key of this request's whole page, or None when it may not be shared."""
+    if request.method != "GET":
+        return None
+    if "HTTP_AUTHORIZATION" in request.META or any(c in request.COOKIES for c in PRIVATE_COOKIES):
+        return None
+    if not is_public_page(request):
+        return None
+    raw = "|".join([request_version(request).token, request.get_host(), request.get_full_path()])
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def storable_page(request, response) -> bool:
+    """A finished response every reader may get: opted in, 200, complete, nothing personal."""
+    return (
+        getattr(response, "kb_public_page", False)
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and len(response.content) <= PAGE_MAX_BYTES
+        and "no-store" not in response.get("Cache-Control", "")
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+# Where the page had its Content-Security-Policy nonce: a nonce belongs to one response, so
+# each hit gets its own (django-csp puts the request's nonce in the header once it is read).
+NONCE_MARK = b"\x00csp-nonce\x00"
+UNSTORED_HEADERS = ("set-cookie", "content-length")
+
+
+def store_page(request, key: str, response) -> None:
+    # The length is set again on each hit (a nonce is put back in the body).
+    headers = [(k, v) for k, v in response.items() if k.lower() not in UNSTORED_HEADERS]
+    content = response.content
+    nonce = getattr(request, "_csp_nonce", None)
+    if nonce:
+        content = content.replace(nonce.encode(), NONCE_MARK)
+    cache.set(key, (response.status_code, headers, content), PAGE_SECONDS)
+
+
+def cached_page(request, key: str):
+    """The stored response for ``key`` (a 304 when the client's copy is current), or None."""
+    stored = cache.get(key)
+    if stored is None:
+        return None
+    status, headers, content = stored
+    if NONCE_MARK in content:
+        content = content.replace(NONCE_MARK, str(request.csp_nonce).encode())
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    response["Content-Length"] = str(len(content))
+    return get_conditional_response(
+        request,
+        etag=response.get("ETag"),
+        last_modified=parse_http_date_safe(response["Last-Modified"])
+        if response.has_header("Last-Modified")
+        else None,
+        response=response,
+    )

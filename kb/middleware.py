@@ -5,6 +5,7 @@
 - ``RequestLimitsMiddleware``: an oversized query string is refused before anything parses it.
 - ``DatabaseUnavailableMiddleware``: a lost database answers 503 in the site's design (JSON
   under /api/), not a traceback; the next request reconnects once the database is back.
+- ``PublicPageCacheMiddleware``: anonymous readers get whole pages from the cache.
 """
 
 import base64
@@ -19,6 +20,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import get_template
+
+from kb.cache import cached_page, page_cache_key, storable_page, store_page
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +111,37 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.error("Database unavailable for %s: %s", request.path, exception)
         return database_unavailable(request)
+
+
+class PublicPageCacheMiddleware:
+    """Whole public pages (views marked ``kb.cache.public_page``) for readers without a session.
+
+    Placed before the session, CSRF and authentication middleware: a hit needs none of them,
+    only the content token (one primary-key query), so a change is visible on the next
+    request in every worker. Anything personal (a session or messages cookie, an
+    Authorization header, a response setting a cookie) goes through the whole stack and is
+    never stored; a page's CSP nonce is replaced by a fresh one on every hit.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            key = page_cache_key(request)
+        except (OperationalError, InterfaceError) as exc:
+            # The token is read from the database: outside any view, so answered here.
+            logger.error("Database unavailable for %s: %s", request.path, exc)
+            return database_unavailable(request)
+        if key is None:
+            return self.get_response(request)
+        response = cached_page(request, key)
+        if response is not None:
+            return response
+        response = self.get_response(request)
+        if storable_page(request, response):
+            store_page(request, key, response)
+        return response
 
 
 RETRY_AFTER_SECONDS = 30

@@ -106,10 +106,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # After whitenoise: static files need no policy. The three below are in kb/middleware.py.
+    # After whitenoise: static files need no policy. The four kb.middleware ones are there.
     "kb.middleware.ContentSecurityPolicyMiddleware",
     "kb.middleware.RequestLimitsMiddleware",
     "kb.middleware.DatabaseUnavailableMiddleware",
+    # Before sessions and authentication: a reader's cached page needs neither.
+    "kb.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

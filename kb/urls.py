@@ -6,31 +6,34 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from kb import views
+from kb.cache import public_page
 from kb.feeds import LatestQuotesFeed, ThemeQuotesFeed
 from kb.sitemaps import SITEMAPS
 from kb.views.health import healthz
 
 app_name = "kb"
 
+# Every page is the same for all anonymous readers: served whole from the cache
+# (kb.cache.public_page). The exports stream: they are never cached.
 page_patterns = [
-    path("", views.home, name="home"),
-    path("sources/", views.source_list, name="source_list"),
-    path("sources/<slug:slug>/", views.source_detail, name="source"),
-    path("sources/<slug:slug>/p/<int:number>/", views.passage_detail, name="passage"),
-    path("quotes/", views.quote_list, name="quote_list"),
+    path("", public_page(views.home), name="home"),
+    path("sources/", public_page(views.source_list), name="source_list"),
+    path("sources/<slug:slug>/", public_page(views.source_detail), name="source"),
+    path("sources/<slug:slug>/p/<int:number>/", public_page(views.passage_detail), name="passage"),
+    path("quotes/", public_page(views.quote_list), name="quote_list"),
     path("quotes/export.csv", views.quote_export_csv, name="quote_export_csv"),
     path("quotes/export.jsonl", views.quote_export_jsonl, name="quote_export_jsonl"),
-    path("quotes/<int:pk>/", views.quote_detail, name="quote"),
-    path("themes/", views.theme_list, name="theme_list"),
-    path("themes/<slug:slug>/", views.theme_detail, name="theme"),
-    path("principles/", views.principle_list, name="principle_list"),
-    path("principles/<slug:slug>/", views.principle_detail, name="principle"),
-    path("people/", views.person_list, name="person_list"),
-    path("people/<slug:slug>/", views.person_detail, name="person"),
-    path("feeds/quotes.atom", LatestQuotesFeed(), name="feed_quotes"),
-    path("feeds/themes/<slug:slug>.atom", ThemeQuotesFeed(), name="feed_theme"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("search/", views.search, name="search"),
+    path("quotes/<int:pk>/", public_page(views.quote_detail), name="quote"),
+    path("themes/", public_page(views.theme_list), name="theme_list"),
+    path("themes/<slug:slug>/", public_page(views.theme_detail), name="theme"),
+    path("principles/", public_page(views.principle_list), name="principle_list"),
+    path("principles/<slug:slug>/", public_page(views.principle_detail), name="principle"),
+    path("people/", public_page(views.person_list), name="person_list"),
+    path("people/<slug:slug>/", public_page(views.person_detail), name="person"),
+    path("feeds/quotes.atom", public_page(LatestQuotesFeed()), name="feed_quotes"),
+    path("feeds/themes/<slug:slug>.atom", public_page(ThemeQuotesFeed()), name="feed_theme"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("search/", public_page(views.search), name="search"),
 ]
 
 urlpatterns = [

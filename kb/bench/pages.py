@@ -44,6 +44,7 @@ DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian")
 QUOTES_PER_PASSAGE = 0.1
 PER_PAGE = 20  # kb.views.common.PER_PAGE
+MAX_PAGES = 50  # kb.views.common.MAX_PAGES
 # (name, kind): the kind says which target applies (issue #9).
 URLS = [
     ("hello", "ceiling"),
@@ -187,7 +188,8 @@ def url_targets() -> dict[str, str]:
         .first()
     )
     theme_quotes = published.filter(themes=theme).count()
-    deep = max(1, -(-theme_quotes // PER_PAGE))  # the last page: the deepest offset
+    # The last page served: the deepest offset (kb.views.common.MAX_PAGES bounds it).
+    deep = min(max(1, -(-theme_quotes // PER_PAGE)), MAX_PAGES)
     quote = published.order_by("pk")[published.count() // 2]
     source = Source.objects.annotate(n=Count("passages")).order_by("-n", "pk").only("slug").first()
     passage = Passage.objects.public().filter(source=source).order_by("number")
@@ -534,12 +536,14 @@ def check_targets(runs: list[dict]) -> list[dict]:
                     }
                 )
             if row["queries"] is not None and kind != "ceiling":
+                # Steady state (cached) and a worker's first request (nothing cached yet).
+                worst = max(row["queries"], row.get("queries_cold") or 0)
                 out.append(
                     {
-                        "target": f"queries <= {MAX_QUERIES}",
+                        "target": f"queries <= {MAX_QUERIES} (cold too)",
                         "where": f"{tag} {row['url']}",
-                        "value": row["queries"],
-                        "met": row["queries"] <= MAX_QUERIES,
+                        "value": worst,
+                        "met": worst <= MAX_QUERIES,
                     }
                 )
             out.append(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Count, Q
 from django.http import Http404, QueryDict
+from django.utils.functional import cached_property
 
 from kb.cache import cached, fragment_key
 from kb.models import Status
@@ -63,9 +64,34 @@ def is_staff(request) -> bool:
     return bool(getattr(request.user, "is_staff", False))
 
 
+# The deepest page a list serves. OFFSET makes the database walk past every row before the
+# page, so an unbounded page number is a scan that grows with the archive (kb.bench pages);
+# past this, readers narrow the filters or reverse the order, which reaches the other end.
+MAX_PAGES = 50
+
+
+class BoundedPaginator(Paginator):
+    """A Paginator serving pages 1 to ``MAX_PAGES`` only; ``count`` stays the true total."""
+
+    max_pages = MAX_PAGES
+
+    @cached_property
+    def all_pages(self) -> int:
+        return Paginator.num_pages.func(self)
+
+    @cached_property
+    def num_pages(self) -> int:
+        return min(self.all_pages, self.max_pages)
+
+    @property
+    def truncated(self) -> bool:
+        """More pages exist than are served."""
+        return self.all_pages > self.max_pages
+
+
 def paginate(request, queryset, per_page: int = PER_PAGE) -> Page:
     """The requested page; a non-numeric ``page`` means page 1, an out-of-range one is a 404."""
-    paginator = Paginator(queryset, per_page)
+    paginator = BoundedPaginator(queryset, per_page)
     try:
         number = int(request.GET.get("page", "1"))
     except (TypeError, ValueError):
