@@ -37,7 +37,7 @@ setup: install .secret_key
 
 run: setup
 	@echo "Serving the Lei Jun knowledge base on http://127.0.0.1:$(PORT)/"
-	$(VENV)/bin/gunicorn kb.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	VENV=$(VENV) scripts/serve $(PORT) 2
 
 dev: setup
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -202,3 +202,6 @@ def test_pages_part_runs_end_to_end_on_sqlite(tmp_path):
     assert [r["url"] for r in run["urls"]] == ["hello", "quote", "themes"]
     assert all(r["status"] == 200 and r["errors"] == 0 for r in run["urls"])
     assert run["worker_restarts"] == 0 and run["peak_rss_mb"] > 0
+    # A page's first request renders it (SQL); the load then gets it from the page cache.
+    quote = run["urls"][1]
+    assert quote["cold_ms"] > 0 and quote["queries_cold"] > quote["queries"] == 1

@@ -1,10 +1,10 @@
 """The database stops while the site serves: 503 pages (JSON under /api/), then recovery.
 
 The test starts a PostgreSQL server of its own (initdb in a temporary folder, a free port;
-never the shared server on 5432), migrates it, and serves the site from it with gunicorn,
-as `make run` does, with persistent connections (DJANGO_CONN_MAX_AGE) so that recovering
+never the shared server on 5432), migrates it, and serves the site from it with
+scripts/serve (granian) as `make run` does, with persistent connections (DJANGO_CONN_MAX_AGE) so that recovering
 needs the connection health checks. Then it stops the server, asks for pages over HTTP,
-starts the server again and asks again, without restarting gunicorn.
+starts the server again and asks again, without restarting the web server.
 
 Skipped only where PostgreSQL's server binaries (initdb, pg_ctl) are not installed.
 """
@@ -103,7 +103,8 @@ def postgres():
 
 @pytest.fixture(scope="module")
 def site(postgres, tmp_path_factory):
-    """gunicorn serving the site from the throwaway server; yields (base URL, process)."""
+    """The site's server (scripts/serve, one worker) on the throwaway database; yields
+    (base URL, process)."""
     settings_dir = tmp_path_factory.mktemp("settings")
     (settings_dir / "down_settings.py").write_text(PLAIN_STATIC_SETTINGS)
     env = {
@@ -121,17 +122,17 @@ def site(postgres, tmp_path_factory):
         cwd=ROOT, env=env, check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     port = unused_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
+    env["VENV"] = str(Path(sys.executable).parent.parent)
     process = subprocess.Popen(
-        [str(gunicorn), "kb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [str(ROOT / "scripts" / "serve"), str(port), "1"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
         while get(base + "/healthz")[0] != 200:
-            assert process.poll() is None, "gunicorn exited"
-            assert time.monotonic() < deadline, "gunicorn did not start"
+            assert process.poll() is None, "the server exited"
+            assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
         yield base, process
     finally:
@@ -140,18 +141,21 @@ def site(postgres, tmp_path_factory):
 
 
 def get(url: str) -> tuple[int, dict, str]:
-    """(status, headers, body) of a GET; (0, {}, "") when nothing listens yet."""
+    """(status, headers, body) of a GET; (0, {}, "") when nothing listens yet.
+
+    The headers are looked up without regard to case: granian sends them in lower case.
+    """
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, dict(response.headers), response.read().decode()
+            return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
+        return error.code, error.headers, error.read().decode()
     except (ConnectionError, urllib.error.URLError):
         return 0, {}, ""
 
 
 def test_it_answers_503_while_the_database_is_down_and_recovers_by_itself(postgres, site):
-    base, gunicorn = site
+    base, server = site
     for path in ("/healthz", "/", "/quotes/", "/api/quotes/"):
         assert get(base + path)[0] == 200, path
 
@@ -179,7 +183,7 @@ def test_it_answers_503_while_the_database_is_down_and_recovers_by_itself(postgr
 
     for path in ("/healthz", "/", "/quotes/", "/api/quotes/"):
         assert get(base + path)[0] == 200, path
-    assert gunicorn.poll() is None  # the same server: nothing was restarted
+    assert server.poll() is None  # the same server: nothing was restarted
 
 
 def test_it_renders_the_503_page_without_the_database(rf):

@@ -137,9 +137,7 @@ def test_the_api_list_is_cached_rendered_and_still_throttled(client, small_corpu
     assert second.content == first.content
     assert second["Content-Type"] == first["Content-Type"] == "application/json"
     assert second["ETag"] == first["ETag"]
-    assert {q["id"] for q in second.json()["results"]} == {
-        q.pk for q in Quote.objects.published()
-    }
+    assert {q["id"] for q in second.json()["results"]} == {q.pk for q in Quote.objects.published()}
     browsable = client.get("/api/quotes/", HTTP_ACCEPT="text/html")
     assert browsable["Content-Type"].startswith("text/html")
     assert small_corpus.q_focus.text.replace("&", "&amp;") in browsable.content.decode()

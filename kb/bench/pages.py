@@ -412,9 +412,11 @@ def parse_wrk(stdout: str) -> dict | None:
 def load_one(server: Server, name: str, path: str, args) -> dict:
     # The first request may fill a cache; each worker has its own (local memory), so the
     # steady state is the fewest queries seen over a few requests.
-    counts = []
+    counts, seconds = [], []
     for _ in range(6):
+        started = time.perf_counter()
         status, headers, size = get(server.url(path))
+        seconds.append(time.perf_counter() - started)
         counts.append(headers.get(QUERIES_HEADER))
     cold = counts[0]
     queries = min((int(c) for c in counts if c is not None), default=None)
@@ -430,6 +432,8 @@ def load_one(server: Server, name: str, path: str, args) -> dict:
         "bytes": size,
         "queries": int(queries) if queries is not None else None,
         "queries_cold": int(cold) if cold is not None else None,
+        # The first request of this URL: nothing cached for it yet (what wrk never sees).
+        "cold_ms": round(seconds[0] * 1000, 1),
         "restarts": restarts,
         **result,
     }
@@ -601,7 +605,7 @@ def report_pages(result: dict) -> None:
     )
     header = (
         f"{'size':>8} {'backend':8} {'server':16} {'url':18} {'req/s':>8} {'p50':>7} "
-        f"{'p95':>7} {'p99':>7} {'×hello':>7} {'SQL':>4} {'err':>4}"
+        f"{'p95':>7} {'p99':>7} {'×hello':>7} {'SQL':>4} {'err':>4} {'cold ms':>8} {'SQL':>4}"
     )
     for run in result["runs"]:
         print()
@@ -616,7 +620,8 @@ def report_pages(result: dict) -> None:
                 f"{row['req_s']:>8.1f} {row['p50_ms']:>7.1f} p95 {row['p95_ms']:>6.1f} "
                 f"{row['p99_ms']:>7.1f} {row['ratio_hello']:>7.2f} "
                 f"{row['queries'] if row['queries'] is not None else '-':>4} "
-                f"{row['errors']:>4}"
+                f"{row['errors']:>4} {row.get('cold_ms', '-'):>8} "
+                f"{row['queries_cold'] if row.get('queries_cold') is not None else '-':>4}"
             )
     growth = growth_rows(result["runs"])
     if len(result["sizes"]) > 1:
