@@ -111,7 +111,9 @@ def audience(request) -> str:
 
 def page_etag(request, *parts) -> str:
     """An ETag for a page from the content version, the audience and the page's own key."""
-    raw = "|".join([request_version(request).token, audience(request), *map(str, parts)])
+    raw = "|".join(
+        [request_version(request).token, audience(request), request.scheme, *map(str, parts)]
+    )
     return quote_etag(hashlib.sha256(raw.encode()).hexdigest()[:32])
 
 
@@ -130,8 +132,11 @@ def cached(key: str, compute, seconds: int = FRAGMENT_SECONDS):
 
 def fragment_key(request, *parts) -> str:
     """The vary-on value of a ``{% cache %}`` fragment, or a cache key: content token,
-    audience and the page's own key (a query string can be long: hashed)."""
-    raw = "|".join([request_version(request).token, audience(request), *map(str, parts)])
+    audience, scheme (fragments hold absolute links) and the page's own key (a query string
+    can be long: hashed)."""
+    raw = "|".join(
+        [request_version(request).token, audience(request), request.scheme, *map(str, parts)]
+    )
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -198,7 +203,9 @@ def page_cache_key(request) -> str | None:
         return None
     if not is_public_page(request):
         return None
-    raw = "|".join([request_version(request).token, request.get_host(), request.get_full_path()])
+    # The scheme and host too: permalinks, canonical URLs and JSON-LD are absolute.
+    parts = [request_version(request).token, request.scheme, request.get_host()]
+    raw = "|".join([*parts, request.get_full_path()])
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -105,6 +105,11 @@ def test_each_query_string_and_host_is_its_own_page(client, small_corpus, settin
     assert small_corpus.q_focus.text not in pricing
     client.get("/", HTTP_HOST="other.example")
     assert len(page_keys()) == 3
+    # Absolute links follow the scheme: an https page is never the http one.
+    secure = client.get(small_corpus.q_focus.get_absolute_url(), secure=True).content.decode()
+    assert "https://testserver/quotes/" in secure
+    plain = client.get(small_corpus.q_focus.get_absolute_url()).content.decode()
+    assert "https://testserver/quotes/" not in plain and "http://testserver/quotes/" in plain
 
 
 def test_lists_serve_a_bounded_number_of_pages():
