@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from factories import small_corpus_fixture  # noqa: F401
 
-from kb.models import Quote, Status
+from kb.models import Quote
 
 
 def page_keys() -> set[str]:
@@ -44,16 +44,6 @@ def test_every_hit_gets_its_own_nonce_matching_its_header(client, small_corpus):
         seen.add(nonce)
     assert len(seen) == 3
     assert "csp-nonce" not in html
-
-
-def test_a_publish_is_visible_on_the_next_request(client, small_corpus):
-    draft = small_corpus.q_draft
-    assert draft.text not in client.get("/quotes/").content.decode()
-    assert client.get(f"/quotes/{draft.pk}/").status_code == 404
-    draft.status = Status.PUBLISHED
-    draft.save()
-    assert draft.text in client.get("/quotes/").content.decode()
-    assert client.get(f"/quotes/{draft.pk}/").status_code == 200
 
 
 def test_staff_never_get_nor_leave_a_shared_page(small_corpus, django_user_model):
