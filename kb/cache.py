@@ -159,8 +159,8 @@ def lazy(compute):
 # ``kb.middleware.PublicPageCacheMiddleware`` serves and stores.
 
 PAGE_SECONDS = FRAGMENT_SECONDS
-# A larger body (a big sitemap) is still served, just not kept: local
-# memory is per worker and Redis values should stay small.
+# A larger body (a big sitemap) is still served, just not kept: local memory is per worker
+# and Redis values should stay small.
 PAGE_MAX_BYTES = 1_000_000
 # Cookies that make a request someone's own: a session (staff, messages) or messages.
 PRIVATE_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
