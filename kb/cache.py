@@ -111,10 +111,7 @@ def audience(request) -> str:
 
 def page_etag(request, *parts) -> str:
     """An ETag for a page from the content version, the audience and the page's own key."""
-    raw = "|".join(
-        [request_version(request).token, audience(request), request.scheme, *map(str, parts)]
-    )
-    return quote_etag(hashlib.sha256(raw.encode()).hexdigest()[:32])
+    return quote_etag(fragment_key(request, *parts)[:32])
 
 
 def page_last_modified(request, *args, **kwargs):

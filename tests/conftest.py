@@ -37,3 +37,17 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def server_error(client, db, monkeypatch):
+    """The home page's answer when its view crashes (the client returns the 500 page instead
+    of raising the error)."""
+    import kb.views.quotes
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(kb.views.quotes, "render", boom)
+    client.raise_request_exception = False
+    return client.get("/")

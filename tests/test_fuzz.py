@@ -29,6 +29,7 @@ from django.urls import URLResolver, get_resolver
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from kb.filters import QuoteFilter, SourceFilter
 from kb.models import Passage, Person, Principle, Quote, Source, Theme
 
 pytestmark = pytest.mark.django_db
@@ -38,30 +39,12 @@ REQUESTS_WANTED = 10_000
 EXAMPLES = 116
 REAL_PER_EXAMPLE = 6
 
-# The query parameters the pages and the API read, and a few they do not.
-PARAMETER_NAMES = [
-    "q",
-    "theme",
-    "theme_match",
-    "speaker",
-    "source",
-    "kind",
-    "year",
-    "year_min",
-    "year_max",
-    "featured",
-    "page",
-    "p",  # the sitemap's page
-    "type",
-    "format",
-    "ordering",
-    "cursor",
-    "style",
-    "title",
-    "limit",
-    "offset",
-    "page_size",
-]
+# The query parameters the pages and the API read (every filter of the FilterSets, so a new
+# filter is fuzzed too), and a few more the views, pagination and the sitemap read.
+PARAMETER_NAMES = sorted(
+    {*QuoteFilter.base_filters, *SourceFilter.base_filters}
+    | {"page", "p", "type", "format", "cursor", "style", "limit", "offset", "page_size"}
+)
 NASTY = [
     "",
     " ",
