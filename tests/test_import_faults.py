@@ -252,15 +252,19 @@ def assert_only_complete_sources(
         cursor = raw.cursor()
         if scratch.vendor == "sqlite":
             assert cursor.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            # The FTS5 index holds exactly the stored rows.
-            for table in ("passage", "quote"):
+            # The FTS5 index holds exactly the stored rows (no boilerplate passage).
+            for table, indexed_rows in (("passage", "NOT is_boilerplate"), ("quote", "1")):
                 cursor.execute(
-                    f"SELECT (SELECT COUNT(*) FROM kb_{table}), (SELECT COUNT(*) FROM kb_search_{table})"
+                    f"SELECT (SELECT COUNT(*) FROM kb_{table} WHERE {indexed_rows}), "
+                    f"(SELECT COUNT(*) FROM kb_search_{table})"
                 )
                 rows, indexed = cursor.fetchone()
                 assert rows == indexed, f"{indexed} of {rows} {table} rows indexed"
         else:
-            cursor.execute("SELECT COUNT(*) FROM kb_passage WHERE search_vector IS NULL")
+            cursor.execute(
+                "SELECT COUNT(*) FROM kb_passage "
+                "WHERE (search_vector IS NULL) IS DISTINCT FROM is_boilerplate"
+            )
             assert cursor.fetchone()[0] == 0
     for kind in ("passages", "quotes"):
         # No rows of a source that is not there, and every source's rows all there.

@@ -51,6 +51,7 @@ class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
             speaker=params.get("speaker") or None,
             facets=False,
             suggest=False,
+            count_limit=None,  # researchers get the exact count (the page says "10000+")
         )
         if results.unknown:
             raise ValidationError(

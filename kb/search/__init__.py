@@ -136,11 +136,22 @@ class SearchResults:
     theme: object = None
     speaker: object = None
     unknown: dict[str, str] = field(default_factory=dict)  # filter: the slug not found
+    capped: set[str] = field(default_factory=set)  # types with more matches than counted
+    facets_sampled: bool = False  # facets counted in the first FACET_SAMPLE matches a type
     runner: _Runner | None = None
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def facet_sample(self) -> int:
+        return FACET_SAMPLE
+
+    @property
+    def total_capped(self) -> bool:
+        """True when ``total`` is a lower bound (a type had more matches than counted)."""
+        return bool(self.capped)
 
     @property
     def is_empty(self) -> bool:
@@ -170,6 +181,11 @@ class HitSequence:
 
     def count(self) -> int:
         return sum(self.results.counts.get(kind, 0) for kind in self.types)
+
+    @property
+    def capped(self) -> bool:
+        """True when ``count()`` is a lower bound (see ``SearchResults.capped``)."""
+        return any(kind in self.results.capped for kind in self.types)
 
     def __len__(self) -> int:
         return self.count()
@@ -261,6 +277,22 @@ def _with_related(kind: str, queryset: QuerySet) -> QuerySet:
     return queryset.defer("text", "search_vector")
 
 
+# Counting stops here: past it a page says "10,000+" (a reader pages through 1,000 hits at
+# most, see kb.views.common.MAX_PAGES). Counting every match of a common word costs more
+# than ranking it (kb.bench search).
+COUNT_LIMIT = 10_000
+# Facets count the themes and speakers of at most this many matches of each type; past it
+# they are counted in that sample (``SearchResults.facets_sampled``).
+FACET_SAMPLE = 2_000
+FACET_ARMS = (
+    # (type of row, facet, the row's field holding it)
+    ("quote", "theme", "themes"),
+    ("principle", "theme", "themes"),
+    ("quote", "speaker", "speaker"),
+    ("passage", "speaker", "speaker"),
+)
+
+
 class _Runner:
     """A parsed, expanded and compiled query bound to a user and filters."""
 
@@ -270,23 +302,35 @@ class _Runner:
         self.backend = backend(connection)
         self.compiled = self.backend.compile_query(query)
 
-    def matches(self, kind: str, *, theme=..., speaker=...) -> QuerySet:
-        queryset = base_queryset(
-            kind,
-            user=self.user,
-            theme=self.theme if theme is ... else theme,
-            speaker=self.speaker if speaker is ... else speaker,
-        )
-        return self.backend.filter_matches(queryset, kind, self.compiled)
+    def visible(self, kind: str, *, theme=..., speaker=...) -> QuerySet | None:
+        """The rows of ``kind`` the user may find, narrowed by the filters; None when that
+        is every indexed row (the index holds no boilerplate passage), so the backend
+        needs no join with the table."""
+        theme = self.theme if theme is ... else theme
+        speaker = self.speaker if speaker is ... else speaker
+        queryset = base_queryset(kind, user=self.user, theme=theme, speaker=speaker)
+        if (
+            self.backend is sqlite
+            and theme is None
+            and speaker is None
+            and (kind in ("passage", "source") or _is_staff(self.user))
+        ):
+            return None
+        return queryset
+
+    def match_sql(self, kind: str, **filters) -> tuple[str, list]:
+        return self.backend.match_sql(kind, self.compiled, self.visible(kind, **filters))
 
     # A search page runs every part below for every type: each part is one SQL query for
     # all the types (kb.bench pages counts the queries; the issue allows 12 a page).
 
-    def counts(self) -> dict[str, int]:
-        """The number of matches of every type, in one query."""
+    def counts(self, limit: int | None = COUNT_LIMIT) -> dict[str, int]:
+        """The number of matches of every type (up to ``limit`` + 1), in one query."""
         parts, params = [], []
         for kind in TYPES:
-            sql, kind_params = self.matches(kind).order_by().values("pk").query.sql_with_params()
+            sql, kind_params = self.match_sql(kind)
+            if limit is not None:
+                sql += f" LIMIT {int(limit) + 1}"
             parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS matches_{kind})")
             params.extend(kind_params)
         with self.connection.cursor() as cursor:
@@ -298,89 +342,120 @@ class _Runner:
         return self.hits_of((kind,), offset, limit)[kind]
 
     def hits_of(self, kinds, offset: int, limit: int) -> dict[str, list[Hit]]:
-        """Hits ``offset`` to ``offset + limit`` of each of ``kinds``: a ranked query per
-        type, then one query for all their highlights."""
-        rows = {}
+        """Hits ``offset`` to ``offset + limit`` of each of ``kinds``: one query ranks the
+        ids of every type and highlights the rows on the page, then a query per type
+        fetches those rows."""
+        marked = self.ranked_highlights(kinds, offset, limit)
+        found: dict[str, list[Hit]] = {}
         for kind in kinds:
-            ranked = self.backend.annotate_rank(self.matches(kind), kind, self.compiled)
-            rows[kind] = list(
-                _with_related(kind, ranked).order_by("-search_rank", "pk")[offset : offset + limit]
+            ranked = sorted(marked[kind].items(), key=lambda item: (-item[1][0], item[0]))
+            rows = _with_related(kind, base_queryset(kind, user=self.user)).in_bulk(
+                [pk for pk, _ in ranked]
             )
-        marked = self.highlights({kind: [row.pk for row in found] for kind, found in rows.items()})
-        return {
-            kind: [_hit(kind, row, marked[kind].get(row.pk, {})) for row in found]
-            for kind, found in rows.items()
-        }
+            found[kind] = [
+                _hit(kind, rows[pk], texts, rank) for pk, (rank, texts) in ranked if pk in rows
+            ]
+        return found
 
-    def highlights(self, ids: dict[str, list[int]]) -> dict[str, dict[int, dict[str, str]]]:
-        """``{kind: {id: {field: text with the START/STOP markers}}}`` in one query."""
+    def ranked_highlights(self, kinds, offset: int, limit: int):
+        """``{kind: {id: (rank, {field: text with the START/STOP markers})}}`` for the hits
+        ``offset`` to ``offset + limit`` of each kind, in one query.
+
+        Each kind's ranked ids are a materialized CTE, read twice: for the ranks, and by the
+        highlight query of the same rows (which runs for the page's rows only).
+        """
         be = self.backend
-        out: dict[str, dict] = {kind: {} for kind in ids}
-        arms, params, fields_of = [], [], {}
-        for kind, kind_ids in ids.items():
-            if not kind_ids:
-                continue
-            sql, kind_params, fields = be.highlight_select(
-                kind, self.compiled, kind_ids, START, STOP
+        out: dict[str, dict] = {kind: {} for kind in kinds}
+        ctes, arms, params, arm_params, fields_of = [], [], [], [], {}
+        for kind in kinds:
+            # ``kind`` is one of TYPES, never user input; limit and offset are ints.
+            sql, kind_params = be.ranked_sql(kind, self.compiled, self.visible(kind))
+            ctes.append(
+                f"r_{kind} AS {be.MATERIALIZED} ({sql} LIMIT {int(limit)} OFFSET {int(offset)})"
+            )
+            params.extend(kind_params)
+            hl_sql, hl_params, fields = be.highlight_select(
+                kind, self.compiled, f"SELECT id FROM r_{kind}", START, STOP
             )
             fields_of[kind] = fields
             columns = [f"h_{kind}.hl{i}" if i < len(fields) else be.NULL_TEXT for i in range(3)]
-            # ``kind`` is one of TYPES, never user input.
             arms.append(
-                f"SELECT '{kind}', h_{kind}.id, {', '.join(columns)} FROM ({sql}) AS h_{kind}"
+                f"SELECT '{kind}', r_{kind}.id, r_{kind}.search_rank, {', '.join(columns)} "
+                f"FROM r_{kind} LEFT JOIN ({hl_sql}) AS h_{kind} ON h_{kind}.id = r_{kind}.id"
             )
-            params.extend(kind_params)
+            arm_params.extend(hl_params)
         if not arms:
             return out
         with self.connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(arms), params)
-            for kind, pk, *texts in cursor.fetchall():
+            cursor.execute(
+                "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(arms), params + arm_params
+            )
+            for kind, pk, rank, *texts in cursor.fetchall():
                 fields = fields_of[kind]
-                out[kind][pk] = {
-                    f: be.read_highlight(text) for f, text in zip(fields, texts, strict=False)
-                }
+                out[kind][pk] = (
+                    float(rank or 0.0),
+                    {f: be.read_highlight(t) for f, t in zip(fields, texts, strict=False)},
+                )
         return out
 
-    def facets(self) -> dict[str, list[Facet]]:
+    def facets(self, counts: dict[str, int]) -> tuple[dict[str, list[Facet]], bool]:
         """Theme counts (matching quotes and principles, speaker filter applied) and speaker
-        counts (matching quotes and passages, theme filter applied), in one query."""
-        arms = [
-            self.matches(kind, **{name: None})
-            .order_by()
-            .values(
-                facet_type=Value(name),
-                facet_slug=F(f"{field}__slug"),
-                facet_name=F(f"{field}__name"),
+        counts (matching quotes and passages, theme filter applied), in one query, and
+        whether they were counted in a sample (a type with more than FACET_SAMPLE matches).
+
+        ``counts`` are the search's counts: where a facet's rows are the search's own (its
+        filter is not set), they tell whether the sample was full; otherwise the query
+        counts that sample too.
+        """
+        arms = []
+        sampled = False
+        for kind, name, path in FACET_ARMS:
+            sql, params = self.match_sql(kind, **{name: None})
+            rows = base_queryset(kind).model._default_manager.all()
+            if getattr(self, name) is None:
+                sampled = sampled or counts[kind] > FACET_SAMPLE
+            else:
+                sample = f"SELECT id FROM ({sql} LIMIT {FACET_SAMPLE + 1}) AS sample"
+                arms.append(
+                    self.backend.among(rows, sample, params)
+                    .order_by()
+                    .values(facet_type=Value("size"), facet_slug=Value(""), facet_name=Value(""))
+                    .annotate(n=Count("pk"))
+                )
+            sample = f"SELECT id FROM ({sql} LIMIT {FACET_SAMPLE}) AS sample"
+            arms.append(
+                self.backend.among(rows, sample, params)
+                .order_by()
+                .values(
+                    facet_type=Value(name),
+                    facet_slug=F(f"{path}__slug"),
+                    facet_name=F(f"{path}__name"),
+                )
+                .annotate(n=Count("pk", distinct=True))
             )
-            .annotate(n=Count("pk", distinct=True))
-            for kind, name, field in (
-                ("quote", "theme", "themes"),
-                ("principle", "theme", "themes"),
-                ("quote", "speaker", "speaker"),
-                ("passage", "speaker", "speaker"),
-            )
-        ]
-        counts: dict[str, dict[tuple[str, str], int]] = {"theme": {}, "speaker": {}}
+        found_counts: dict[str, dict[tuple[str, str], int]] = {"theme": {}, "speaker": {}}
         for row in arms[0].union(*arms[1:], all=True):
+            if row["facet_type"] == "size":
+                sampled = sampled or row["n"] > FACET_SAMPLE
+                continue
             if row["facet_slug"] is None:
                 continue
             key = (row["facet_slug"], row["facet_name"])
-            facet = counts[row["facet_type"]]
+            facet = found_counts[row["facet_type"]]
             facet[key] = facet.get(key, 0) + row["n"]
         found = {}
         for name, active in (("theme", self.theme), ("speaker", self.speaker)):
             found[name] = sorted(
                 (
                     Facet(slug, label, n, active is not None and slug == active.slug)
-                    for (slug, label), n in counts[name].items()
+                    for (slug, label), n in found_counts[name].items()
                 ),
                 key=lambda f: (-f.count, f.name.lower()),
             )
-        return found
+        return found, sampled
 
 
-def _hit(kind: str, row, marked: dict) -> Hit:
-    rank = float(getattr(row, "search_rank", 0.0) or 0.0)
+def _hit(kind: str, row, marked: dict, rank: float) -> Hit:
     if kind == "quote":
         snippet = markup(marked.get("text")) if marked.get("text") else escape(row.text)
         return Hit(
@@ -464,17 +539,22 @@ def search(
     offset: int = 0,
     facets: bool = True,
     suggest: bool = True,
+    count_limit: int | None = -1,
 ) -> SearchResults:
     """Search everything ``user`` may see for ``query``.
 
     ``counts`` are given for every type; ``groups`` hold the hits ``offset`` to
     ``offset + limit`` of each of ``types`` (more with ``results.more`` or
     ``results.sequence``). ``theme`` and ``speaker`` are instances or slugs (an unknown slug
-    is listed in ``results.unknown`` and not applied). Any string is a valid query.
+    is listed in ``results.unknown`` and not applied). Counting stops at ``count_limit``
+    (default COUNT_LIMIT; ``results.capped`` names the types with more; None counts every
+    match). Any string is a valid query.
     """
     from kb.models import Person, Theme
 
     types = tuple(types)
+    if count_limit == -1:
+        count_limit = COUNT_LIMIT
     for kind in types:
         if kind not in TYPES:
             raise ValueError(f"Unknown search type {kind!r}: use one of {', '.join(TYPES)}.")
@@ -495,13 +575,21 @@ def search(
         connection=connection,
     )
     results.runner = runner
-    results.counts = runner.counts()
+    results.counts = runner.counts(count_limit)
+    if count_limit is not None:
+        results.capped = {kind for kind, n in results.counts.items() if n > count_limit}
+        for kind in results.capped:
+            results.counts[kind] = count_limit
     wanted = [kind for kind in types if results.counts[kind] and limit > 0]
     found = runner.hits_of(wanted, offset, limit) if wanted else {}
     for kind in types:
         results.groups[kind] = found.get(kind, [])
     if facets and results.total:
-        results.facets = runner.facets()
+        # A capped count is count_limit (≥ FACET_SAMPLE) or the type has more than that.
+        counted = {
+            k: n + (FACET_SAMPLE if k in results.capped else 0) for k, n in results.counts.items()
+        }
+        results.facets, results.facets_sampled = runner.facets(counted)
     if suggest and not results.total:
         results.suggestion = _suggestion(parsed, user=user, connection=connection)
     return results

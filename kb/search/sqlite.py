@@ -13,13 +13,18 @@ rows are indexed with one ``INSERT ... SELECT`` per source (5 MB of generated te
 
 from __future__ import annotations
 
+import sqlite3
+
 from django.db.models.expressions import RawSQL
 
 from kb.search.query import All, Any, Phrase, Query
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
-# type: (FTS table, columns, bm25 weights, the indexed table, SELECT id + columns FROM it)
+# type: (FTS table, columns, bm25 weights, the indexed table, SELECT id + columns FROM it,
+# the rows indexed). Boilerplate passages (page chrome) are found by nobody, so they are not
+# indexed at all: every passage in the index is visible, and an unfiltered passage search is
+# the FTS table alone, with no join to tell chrome apart (kb.bench search).
 THEMES_OF = (
     "coalesce((SELECT group_concat(t.name, ' ') FROM {through} x JOIN kb_theme t "
     "ON t.id = x.theme_id WHERE x.{fk} = {alias}.id), '')"
@@ -34,6 +39,7 @@ DOCUMENTS = {
         + THEMES_OF.format(through="kb_quote_themes", fk="quote_id", alias="q")
         + ", coalesce((SELECT s.title FROM kb_source s WHERE s.id = q.source_id), '') "
         "FROM kb_quote q",
+        "1",
     ),
     "passage": (
         "kb_search_passage",
@@ -41,6 +47,7 @@ DOCUMENTS = {
         (4.0,),
         "kb_passage",
         "SELECT q.id, q.text FROM kb_passage q",
+        "NOT q.is_boilerplate",
     ),
     "principle": (
         "kb_search_principle",
@@ -52,6 +59,7 @@ DOCUMENTS = {
         "WHERE c.principle_id = q.id), ''), "
         + THEMES_OF.format(through="kb_principle_themes", fk="principle_id", alias="q")
         + " FROM kb_principle q",
+        "1",
     ),
     "source": (
         "kb_search_source",
@@ -60,6 +68,7 @@ DOCUMENTS = {
         "kb_source",
         "SELECT q.id, q.title, trim(coalesce(q.author, '') || ' ' || coalesce(q.publisher, '')), "
         "q.notes FROM kb_source q",
+        "1",
     ),
 }
 
@@ -76,9 +85,17 @@ def _delete(kind: str, ids: str) -> str:
     return f"DELETE FROM {DOCUMENTS[kind][0]} WHERE rowid IN ({ids});"
 
 
+def _index(kind: str, condition: str = "1") -> str:
+    """INSERT the documents of the rows of ``kind`` meeting ``condition`` (on ``q``)."""
+    table, columns, _, _, select, indexed = DOCUMENTS[kind]
+    return (
+        f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select} "
+        f"WHERE ({indexed}) AND ({condition})"
+    )
+
+
 def _insert(kind: str, ids: str) -> str:
-    table, columns, _, _, select = DOCUMENTS[kind]
-    return f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select} WHERE q.id IN ({ids});"
+    return _index(kind, f"q.id IN ({ids})") + ";"
 
 
 def _refresh(kind: str, ids: str) -> str:
@@ -113,7 +130,7 @@ def _triggers() -> dict[str, tuple[str, str, str, str]]:
         triggers[f"kb_search_{table}_ad"] = ("DELETE", table, "", _refresh(kind, f"OLD.{fk}"))
 
     own("quote", "kb_quote", ["text", "source_id"])
-    own("passage", "kb_passage", ["text"])
+    own("passage", "kb_passage", ["text", "is_boilerplate"])
     own("principle", "kb_principle", ["title", "summary"])
     own("source", "kb_source", ["title", "author", "publisher", "notes"])
     borrowed("quote", "kb_quote_themes", "quote_id")
@@ -189,9 +206,9 @@ def rebuild(connection) -> dict[str, int]:
     """Re-create every document from the kb tables; returns the number indexed per type."""
     counts = {}
     with connection.cursor() as cursor:
-        for kind, (table, columns, _, _, select) in DOCUMENTS.items():
+        for kind, (table, *_) in DOCUMENTS.items():
             cursor.execute(f"DELETE FROM {table}")
-            cursor.execute(f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select}")
+            cursor.execute(_index(kind))
             cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[kind] = cursor.fetchone()[0]
@@ -207,11 +224,7 @@ def index_source_rows(connection, source_id: int) -> None:
     """Index the passages and quotes of one source written while indexing was deferred."""
     with connection.cursor() as cursor:
         for kind, column in DEFERRABLE.items():
-            table, columns, _, _, select = DOCUMENTS[kind]
-            cursor.execute(
-                f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select} WHERE {column} = %s",
-                [source_id],
-            )
+            cursor.execute(_index(kind, f"{column} = %s"), [source_id])
 
 
 def clear(connection) -> None:
@@ -259,27 +272,57 @@ def exclude_matches(queryset, kind: str, expression: str):
     return queryset.exclude(pk__in=matching_ids(kind, expression))
 
 
-def annotate_rank(queryset, kind: str, expression: str):
-    """``search_rank``: minus bm25 (higher is better), for the rows of ``filter_matches``.
+def _matching(kind: str, expression: str, visible) -> tuple[str, list]:
+    """``FROM … WHERE …`` of the indexed rows of ``kind`` matching ``expression``.
 
-    A join with the FTS table, not a correlated subquery: the subquery ran the full-text
-    match again for every matching row (quadratic: minutes for a common word at 100k
-    passages), the join runs it once. ``extra()`` because the ORM has no other way to join
-    a virtual table; the only parameter is bound.
+    ``visible`` (a queryset) narrows them to the rows a reader may see; None when every
+    indexed row is visible (then it is the FTS table alone, the fastest form). A join, not
+    ``rowid IN (…)``: IN builds the whole list of matches first (50–80 ms for a common word
+    at a million passages, even under a LIMIT), the join streams them.
     """
-    table, _, weights, base, _ = DOCUMENTS[kind]
-    weights_sql = ", ".join(str(w) for w in weights)
-    return queryset.extra(
-        select={"search_rank": f"-bm25({table}, {weights_sql})"},
-        tables=[table],
-        where=[f'{table}.rowid = "{base}"."id"', f"{table} MATCH %s"],
-        params=[expression],
+    table = DOCUMENTS[kind][0]
+    if visible is None:
+        return f"FROM {table} WHERE {table} MATCH %s", [expression]
+    sql, params = visible.order_by().values("id").query.sql_with_params()
+    return (
+        f"FROM {table} JOIN ({sql}) AS visible ON visible.id = {table}.rowid "
+        f"WHERE {table} MATCH %s",
+        [*params, expression],
     )
 
 
-def highlight_select(kind: str, expression: str, ids, start: str, stop: str):
+def match_sql(kind: str, expression: str, visible) -> tuple[str, list]:
+    """``SELECT id``: the matching rows, unordered (counts and facet samples)."""
+    table = DOCUMENTS[kind][0]
+    tail, params = _matching(kind, expression, visible)
+    return f"SELECT {table}.rowid AS id {tail}", params
+
+
+def among(queryset, ids_sql: str, params):
+    """The rows of ``queryset`` whose ids ``ids_sql`` selects (a small sample)."""
+    return queryset.filter(pk__in=RawSQL(ids_sql, tuple(params)))
+
+
+def ranked_sql(kind: str, expression: str, visible) -> tuple[str, list]:
+    """``SELECT id, search_rank``, best first: minus bm25 with the column weights.
+
+    Only ids and ranks are sorted; the page's rows are fetched after (a sort of wide joined
+    rows was most of a search's time at a million passages).
+    """
+    table, _, weights, *_ = DOCUMENTS[kind]
+    weights_sql = ", ".join(str(w) for w in weights)
+    tail, params = _matching(kind, expression, visible)
+    return (
+        f"SELECT {table}.rowid AS id, -bm25({table}, {weights_sql}) AS search_rank {tail} "
+        f"ORDER BY search_rank DESC, {table}.rowid",
+        params,
+    )
+
+
+def highlight_select(kind: str, expression: str, ids_sql: str, start: str, stop: str):
     """``(sql, params, fields)``: a SELECT of ``id, hl0, hl1…`` (one highlighted text per
-    field, with the start/stop markers) for the rows ``ids``; see ``read_highlight``."""
+    field, with the start/stop markers) for the rows whose ids ``ids_sql`` selects; see
+    ``read_highlight``."""
     table = DOCUMENTS[kind][0]
     ellipsis = "…"
     if kind == "quote":
@@ -302,13 +345,12 @@ def highlight_select(kind: str, expression: str, ids, start: str, stop: str):
             "notes": f"snippet({table}, 2, %s, %s, %s, 32)",
         }
         params = [start, stop, start, stop, start, stop, ellipsis]
-    placeholders = ", ".join("%s" for _ in ids)
     columns = ", ".join(f"{sql} AS hl{i}" for i, sql in enumerate(fields.values()))
     sql = (
         f"SELECT rowid AS id, {columns} FROM {table} "
-        f"WHERE {table} MATCH %s AND rowid IN ({placeholders})"
+        f"WHERE {table} MATCH %s AND rowid IN ({ids_sql})"
     )
-    return sql, [*params, expression, *ids], list(fields)
+    return sql, [*params, expression], list(fields)
 
 
 def read_highlight(value: str | None) -> str | None:
@@ -316,6 +358,9 @@ def read_highlight(value: str | None) -> str | None:
 
 
 NULL_TEXT = "NULL"
+# A CTE read twice is computed once (SQLite 3.35+ takes the keyword; older ones materialize
+# such a CTE by default anyway).
+MATERIALIZED = "MATERIALIZED" if sqlite3.sqlite_version_info >= (3, 35) else ""
 
 
 def suggest_word(connection, word: str) -> str | None:

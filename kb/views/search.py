@@ -58,6 +58,7 @@ def search_context(request) -> dict:
                 "type": kind,
                 "label": engine.TYPE_LABELS[kind],
                 "count": results.counts[kind],
+                "capped": kind in results.capped,
                 "hits": page.object_list,
             }
         ]
@@ -67,6 +68,7 @@ def search_context(request) -> dict:
                 "type": t,
                 "label": engine.TYPE_LABELS[t],
                 "count": results.counts[t],
+                "capped": t in results.capped,
                 "hits": _for_cards(results.groups.get(t, [])),
             }
             for t in engine.TYPES
@@ -78,7 +80,13 @@ def search_context(request) -> dict:
         "type": kind,
         "bad_type": bad_type,
         "tabs": [
-            {"type": t, "label": label, "count": results.counts[t], "active": t == kind}
+            {
+                "type": t,
+                "label": label,
+                "count": results.counts[t],
+                "capped": t in results.capped,
+                "active": t == kind,
+            }
             for t, label in TABS
         ],
         "sections": sections,
