@@ -119,3 +119,19 @@ def test_hits_come_best_first_with_their_rank_and_highlight(corpus):
     rest = [hit.id for hit in search.search("Millet", types=("quote",), limit=4, offset=4).hits]
     every = [hit.id for hit in results.groups["quote"]]
     assert first + rest == every[:8]
+
+
+@pytest.mark.parametrize("query", ["Millet", '"word of mouth"', "price -sincerity"])
+def test_ranking_among_the_counted_ids_gives_the_same_hits(corpus, query):
+    # With a count limit, the counting query may hand every match's id to the ranking
+    # (PostgreSQL); without one, the ranking checks the index itself. Same hits, same order.
+    among_counted = search.search(query, limit=100)
+    from_the_index = search.search(query, limit=100, count_limit=None)
+    assert among_counted.counts == from_the_index.counts
+    assert among_counted.total
+    for kind in search.TYPES:
+        assert [(h.id, round(h.rank, 6)) for h in among_counted.groups[kind]] == [
+            (h.id, round(h.rank, 6)) for h in from_the_index.groups[kind]
+        ]
+    if connection.vendor == "postgresql":
+        assert among_counted.runner.known_ids and not from_the_index.runner.known_ids

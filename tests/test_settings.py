@@ -45,3 +45,23 @@ def test_it_refuses_an_unsupported_database(monkeypatch):
 def test_it_uses_psycopg_for_postgres_urls(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kb")
     assert kb_settings._database()["ENGINE"] == "django.db.backends.postgresql"
+
+
+def test_it_turns_postgres_jit_off_keeping_url_options(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kb")
+    assert kb_settings._database()["OPTIONS"]["options"] == "-c jit=off"
+    monkeypatch.setenv(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kb?options=-c%20work_mem%3D8MB"
+    )
+    assert kb_settings._database()["OPTIONS"]["options"] == "-c work_mem=8MB -c jit=off"
+
+
+@pytest.mark.django_db
+def test_postgres_connections_run_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only; runs in the PostgreSQL half of make test")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

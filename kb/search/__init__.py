@@ -301,6 +301,9 @@ class _Runner:
         self.connection = connection
         self.backend = backend(connection)
         self.compiled = self.backend.compile_query(query)
+        # {kind: the ids of every match}, when the counting query found them all and the
+        # backend ranks faster among known rows (see postgres.id_list).
+        self.known_ids: dict[str, list[int]] = {}
 
     def visible(self, kind: str, *, theme=..., speaker=...) -> QuerySet | None:
         """The rows of ``kind`` the user may find, narrowed by the filters; None when that
@@ -323,20 +326,6 @@ class _Runner:
 
     # A search page runs every part below for every type: each part is one SQL query for
     # all the types (kb.bench pages counts the queries; the issue allows 12 a page).
-
-    def counts(self, limit: int | None = COUNT_LIMIT) -> dict[str, int]:
-        """The number of matches of every type (up to ``limit`` + 1), in one query."""
-        parts, params = [], []
-        for kind in TYPES:
-            sql, kind_params = self.match_sql(kind)
-            if limit is not None:
-                sql += f" LIMIT {int(limit) + 1}"
-            parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS matches_{kind})")
-            params.extend(kind_params)
-        with self.connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(parts), params)
-            row = cursor.fetchone()
-        return dict(zip(TYPES, row, strict=True))
 
     def hits(self, kind: str, offset: int, limit: int) -> list[Hit]:
         return self.hits_of((kind,), offset, limit)[kind]
@@ -369,7 +358,9 @@ class _Runner:
         ctes, arms, params, arm_params, fields_of = [], [], [], [], {}
         for kind in kinds:
             # ``kind`` is one of TYPES, never user input; limit and offset are ints.
-            sql, kind_params = be.ranked_sql(kind, self.compiled, self.visible(kind))
+            sql, kind_params = be.ranked_sql(
+                kind, self.compiled, self.visible(kind), self.known_ids.get(kind)
+            )
             ctes.append(
                 f"r_{kind} AS {be.MATERIALIZED} ({sql} LIMIT {int(limit)} OFFSET {int(offset)})"
             )
@@ -398,33 +389,43 @@ class _Runner:
                 )
         return out
 
-    def facets(self, counts: dict[str, int]) -> tuple[dict[str, list[Facet]], bool]:
-        """Theme counts (matching quotes and principles, speaker filter applied) and speaker
-        counts (matching quotes and passages, theme filter applied), in one query, and
-        whether they were counted in a sample (a type with more than FACET_SAMPLE matches).
+    def counts_and_facets(self, count_limit: int | None, facets: bool):
+        """``(counts, facets, sampled)`` in one query.
 
-        ``counts`` are the search's counts: where a facet's rows are the search's own (its
-        filter is not set), they tell whether the sample was full; otherwise the query
-        counts that sample too.
+        ``counts``: the matches of every type, up to ``count_limit`` + 1 (None: all).
+        ``facets`` (None unless asked for): theme counts (matching quotes and principles,
+        speaker filter applied) and speaker counts (matching quotes and passages, theme
+        filter applied) in the first FACET_SAMPLE matches of each type; ``sampled``: some
+        type had more. Each type's matches are found once (a materialized CTE) and both
+        counted and sampled from there: finding them is the costly part (a phrase's
+        candidates are checked one by one on PostgreSQL).
         """
-        arms = []
+        be = self.backend
+        ctes, params, arms = [], [], []
+
+        def cte(name: str, sql: str, cte_params, limit: int | None) -> None:
+            bound = f" LIMIT {int(limit) + 1}" if limit is not None else ""
+            ctes.append(f"{name} AS {be.MATERIALIZED} ({sql}{bound})")
+            params.extend(cte_params)
+
+        for kind in TYPES:
+            sql, kind_params = self.match_sql(kind)
+            cte(f"m_{kind}", sql, kind_params, count_limit)
+            ids = be.id_list(f"m_{kind}") if count_limit is not None else "''"
+            arms.append((f"SELECT 'count', '{kind}', {ids}, COUNT(*) FROM m_{kind}", []))
         sampled = False
-        for kind, name, path in FACET_ARMS:
-            sql, params = self.match_sql(kind, **{name: None})
+        shared = count_limit is None or count_limit >= FACET_SAMPLE
+        for kind, name, path in FACET_ARMS if facets else ():
+            source = f"m_{kind}"
+            if getattr(self, name) is not None or not shared:
+                # Not the search's own rows (its filter is dropped), or too few of them.
+                source = f"f_{kind}_{name}"
+                sql, kind_params = self.match_sql(kind, **{name: None})
+                cte(source, sql, kind_params, FACET_SAMPLE)
+                arms.append((f"SELECT 'size', '{kind}', '', COUNT(*) FROM {source}", []))
             rows = base_queryset(kind).model._default_manager.all()
-            if getattr(self, name) is None:
-                sampled = sampled or counts[kind] > FACET_SAMPLE
-            else:
-                sample = f"SELECT id FROM ({sql} LIMIT {FACET_SAMPLE + 1}) AS sample"
-                arms.append(
-                    self.backend.among(rows, sample, params)
-                    .order_by()
-                    .values(facet_type=Value("size"), facet_slug=Value(""), facet_name=Value(""))
-                    .annotate(n=Count("pk"))
-                )
-            sample = f"SELECT id FROM ({sql} LIMIT {FACET_SAMPLE}) AS sample"
-            arms.append(
-                self.backend.among(rows, sample, params)
+            arm = (
+                be.among(rows, f"SELECT id FROM {source} LIMIT {FACET_SAMPLE}", ())
                 .order_by()
                 .values(
                     facet_type=Value(name),
@@ -433,26 +434,40 @@ class _Runner:
                 )
                 .annotate(n=Count("pk", distinct=True))
             )
-        found_counts: dict[str, dict[tuple[str, str], int]] = {"theme": {}, "speaker": {}}
-        for row in arms[0].union(*arms[1:], all=True):
-            if row["facet_type"] == "size":
-                sampled = sampled or row["n"] > FACET_SAMPLE
-                continue
-            if row["facet_slug"] is None:
-                continue
-            key = (row["facet_slug"], row["facet_name"])
-            facet = found_counts[row["facet_type"]]
-            facet[key] = facet.get(key, 0) + row["n"]
-        found = {}
+            arms.append(arm.query.sql_with_params())
+        union = " UNION ALL ".join(
+            f"SELECT * FROM ({sql}) AS arm_{i}" for i, (sql, _) in enumerate(arms)
+        )
+        for _, arm_params in arms:
+            params.extend(arm_params)
+        counts = dict.fromkeys(TYPES, 0)
+        found: dict[str, dict[tuple[str, str], int]] = {"theme": {}, "speaker": {}}
+        with self.connection.cursor() as cursor:
+            cursor.execute("WITH " + ", ".join(ctes) + " " + union, params)
+            for what, slug, label, n in cursor.fetchall():
+                if what == "count":
+                    counts[slug] = n
+                    if label and n <= count_limit:  # every match: rank just those rows
+                        self.known_ids[slug] = [int(pk) for pk in label.split(",")]
+                elif what == "size":
+                    sampled = sampled or n > FACET_SAMPLE
+                elif slug is not None:
+                    found[what][(slug, label)] = found[what].get((slug, label), 0) + n
+        if not facets:
+            return counts, None, False
+        for kind, name, _ in FACET_ARMS:
+            if getattr(self, name) is None and shared:
+                sampled = sampled or counts[kind] > FACET_SAMPLE
+        listed = {}
         for name, active in (("theme", self.theme), ("speaker", self.speaker)):
-            found[name] = sorted(
+            listed[name] = sorted(
                 (
                     Facet(slug, label, n, active is not None and slug == active.slug)
-                    for (slug, label), n in found_counts[name].items()
+                    for (slug, label), n in found[name].items()
                 ),
                 key=lambda f: (-f.count, f.name.lower()),
             )
-        return found, sampled
+        return counts, listed, sampled
 
 
 def _hit(kind: str, row, marked: dict, rank: float) -> Hit:
@@ -575,21 +590,18 @@ def search(
         connection=connection,
     )
     results.runner = runner
-    results.counts = runner.counts(count_limit)
+    counts, found_facets, sampled = runner.counts_and_facets(count_limit, facets)
+    results.counts = counts
     if count_limit is not None:
-        results.capped = {kind for kind, n in results.counts.items() if n > count_limit}
+        results.capped = {kind for kind, n in counts.items() if n > count_limit}
         for kind in results.capped:
             results.counts[kind] = count_limit
     wanted = [kind for kind in types if results.counts[kind] and limit > 0]
     found = runner.hits_of(wanted, offset, limit) if wanted else {}
     for kind in types:
         results.groups[kind] = found.get(kind, [])
-    if facets and results.total:
-        # A capped count is count_limit (≥ FACET_SAMPLE) or the type has more than that.
-        counted = {
-            k: n + (FACET_SAMPLE if k in results.capped else 0) for k, n in results.counts.items()
-        }
-        results.facets, results.facets_sampled = runner.facets(counted)
+    if found_facets is not None and results.total:
+        results.facets, results.facets_sampled = found_facets, sampled
     if suggest and not results.total:
         results.suggestion = _suggestion(parsed, user=user, connection=connection)
     return results

@@ -290,11 +290,25 @@ def among(queryset, ids_sql: str, params) -> object:
     return queryset.filter(condition)
 
 
-def ranked_sql(kind: str, expression, visible) -> tuple[str, list]:
-    """``SELECT id, search_rank``, best first (ts_rank with the weights of the vectors).
+def id_list(cte: str) -> str:
+    """The ids a counting CTE found, as text: when they are every match, ranking reads
+    those rows by primary key instead of checking every candidate of the GIN index again
+    (a phrase's candidates are rechecked one by one: 180 ms for one of 1,662 matches among
+    70,000 candidates at a million passages, 10 ms by id)."""
+    return f"string_agg({cte}.id::text, ',')"
+
+
+def ranked_sql(kind: str, expression, visible, known_ids=None) -> tuple[str, list]:
+    """``SELECT id, search_rank``, best first (ts_rank with the weights of the vectors),
+    among ``known_ids`` when given (every match's id, see ``id_list``).
 
     Only ids and ranks are sorted; the page's rows are fetched after.
     """
+    if known_ids is not None:
+        table = visible.model._meta.db_table
+        visible = visible.filter(
+            RawSQL(f'"{table}"."id" = ANY(%s)', (known_ids,), output_field=BooleanField())
+        )
     ranked = (
         visible.filter(search_vector=expression)
         .annotate(search_rank=SearchRank(F("search_vector"), expression))

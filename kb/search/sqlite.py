@@ -303,7 +303,12 @@ def among(queryset, ids_sql: str, params):
     return queryset.filter(pk__in=RawSQL(ids_sql, tuple(params)))
 
 
-def ranked_sql(kind: str, expression: str, visible) -> tuple[str, list]:
+def id_list(cte: str) -> str:
+    """No list of ids from the counting query: bm25 reads the index anyway."""
+    return "''"
+
+
+def ranked_sql(kind: str, expression: str, visible, known_ids=None) -> tuple[str, list]:
     """``SELECT id, search_rank``, best first: minus bm25 with the column weights.
 
     Only ids and ranks are sorted; the page's rows are fetched after (a sort of wide joined
