@@ -284,6 +284,8 @@ COUNT_LIMIT = 10_000
 # Facets count the themes and speakers of at most this many matches of each type; past it
 # they are counted in that sample (``SearchResults.facets_sampled``).
 FACET_SAMPLE = 2_000
+# ``search(count_limit=…)`` left out: COUNT_LIMIT as it is at the call (settable in tests).
+DEFAULT_COUNT_LIMIT = object()
 FACET_ARMS = (
     # (type of row, facet, the row's field holding it)
     ("quote", "theme", "themes"),
@@ -554,7 +556,7 @@ def search(
     offset: int = 0,
     facets: bool = True,
     suggest: bool = True,
-    count_limit: int | None = -1,
+    count_limit: int | None | object = DEFAULT_COUNT_LIMIT,
 ) -> SearchResults:
     """Search everything ``user`` may see for ``query``.
 
@@ -568,7 +570,7 @@ def search(
     from kb.models import Person, Theme
 
     types = tuple(types)
-    if count_limit == -1:
+    if count_limit is DEFAULT_COUNT_LIMIT:
         count_limit = COUNT_LIMIT
     for kind in types:
         if kind not in TYPES:
