@@ -313,15 +313,13 @@ class _Runner:
         needs no join with the table."""
         theme = self.theme if theme is ... else theme
         speaker = self.speaker if speaker is ... else speaker
-        queryset = base_queryset(kind, user=self.user, theme=theme, speaker=speaker)
         if (
-            self.backend is sqlite
-            and theme is None
+            theme is None
             and speaker is None
             and (kind in ("passage", "source") or _is_staff(self.user))
         ):
             return None
-        return queryset
+        return base_queryset(kind, user=self.user, theme=theme, speaker=speaker)
 
     def match_sql(self, kind: str, **filters) -> tuple[str, list]:
         return self.backend.match_sql(kind, self.compiled, self.visible(kind, **filters))

@@ -271,30 +271,45 @@ def exclude_matches(queryset, kind: str, expression):
     return queryset.exclude(search_vector=expression)
 
 
-def match_sql(kind: str, expression, visible) -> tuple[str, list]:
-    """``SELECT id``: the rows of ``visible`` (a queryset) matching, unordered."""
-    return visible.filter(search_vector=expression).order_by().values("id").query.sql_with_params()
+def _rows(kind: str, visible):
+    """``visible``, or every row of ``kind`` when it is None (every row with a vector may
+    be found: a boilerplate passage has none)."""
+    if visible is not None:
+        return visible
+    from kb.models import Passage, Principle, Quote, Source
+
+    model = {"quote": Quote, "passage": Passage, "principle": Principle, "source": Source}[kind]
+    return model._default_manager.all()
 
 
-def among(queryset, ids_sql: str, params) -> object:
-    """The rows of ``queryset`` whose ids ``ids_sql`` selects (a small sample).
+def _id_in_array(queryset, array_sql: str, params):
+    """The rows of ``queryset`` whose id is in the array ``array_sql`` (a small set).
 
-    ``id = ANY(ARRAY(…))`` rather than ``id IN (…)``: the array is read once, then the rows
-    are fetched by primary key; with IN the planner hashed the whole quote table (31 ms
-    instead of 5 for a 2,000-row sample at 100,000 quotes).
+    ``id = ANY(array)`` rather than ``id IN (subquery)``: the array is read once, then the
+    rows are fetched by primary key; with IN the planner hashed the whole quote table for a
+    facet sample (31 ms instead of 5 for 2,000 rows at 100,000 quotes).
     """
     table = queryset.model._meta.db_table
-    condition = RawSQL(
-        f'"{table}"."id" = ANY(ARRAY({ids_sql}))', tuple(params), output_field=BooleanField()
-    )
+    condition = RawSQL(f'"{table}"."id" = ANY({array_sql})', params, output_field=BooleanField())
     return queryset.filter(condition)
+
+
+def match_sql(kind: str, expression, visible) -> tuple[str, list]:
+    """``SELECT id``: the rows of ``visible`` (a queryset, or None) matching, unordered."""
+    matching = _rows(kind, visible).filter(search_vector=expression)
+    return matching.order_by().values("id").query.sql_with_params()
+
+
+def among(queryset, ids_sql: str, params):
+    """The rows of ``queryset`` whose ids ``ids_sql`` selects (a small sample)."""
+    return _id_in_array(queryset, f"ARRAY({ids_sql})", tuple(params))
 
 
 def id_list(cte: str) -> str:
     """The ids a counting CTE found, as text: when they are every match, ranking reads
     those rows by primary key instead of checking every candidate of the GIN index again
-    (a phrase's candidates are rechecked one by one: 180 ms for one of 1,662 matches among
-    70,000 candidates at a million passages, 10 ms by id)."""
+    (a phrase's candidates are rechecked one by one: 176 ms for one of 1,662 matches among
+    70,000 candidates at a million passages, 7 ms by id)."""
     return f"string_agg({cte}.id::text, ',')"
 
 
@@ -304,11 +319,9 @@ def ranked_sql(kind: str, expression, visible, known_ids=None) -> tuple[str, lis
 
     Only ids and ranks are sorted; the page's rows are fetched after.
     """
+    visible = _rows(kind, visible)
     if known_ids is not None:
-        table = visible.model._meta.db_table
-        visible = visible.filter(
-            RawSQL(f'"{table}"."id" = ANY(%s)', (known_ids,), output_field=BooleanField())
-        )
+        visible = _id_in_array(visible, "%s", (known_ids,))
     ranked = (
         visible.filter(search_vector=expression)
         .annotate(search_rank=SearchRank(F("search_vector"), expression))
