@@ -172,7 +172,7 @@ def _database() -> dict:
         # A writer waits up to this many seconds for another's lock (busy timeout).
         config["OPTIONS"]["timeout"] = env_int("KB_SQLITE_BUSY_TIMEOUT", 20)
     else:
-        # JIT compiling pays off in long reports, not in a page's queries: it added 16–50 ms
+        # JIT compiling pays off in long reports, not in a page's queries: it added 37–51 ms
         # to ranking a common word at a million passages (kb.bench search).
         options = config.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
