@@ -21,8 +21,8 @@ from kb.search.query import All, Any, Phrase, Query
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
-# type: (FTS table, columns, bm25 weights, the indexed table, SELECT id + columns FROM it,
-# the rows indexed). Boilerplate passages (page chrome) are found by nobody, so they are not
+# type: (FTS table, columns, bm25 weights, SELECT id + columns FROM the indexed table ``q``,
+# the rows of it indexed). Boilerplate passages (page chrome) are found by nobody, so they are not
 # indexed at all: every passage in the index is visible, and an unfiltered passage search is
 # the FTS table alone, with no join to tell chrome apart (kb.bench search).
 THEMES_OF = (
@@ -34,7 +34,6 @@ DOCUMENTS = {
         "kb_search_quote",
         ("text", "themes", "title"),
         (10.0, 10.0, 2.0),
-        "kb_quote",
         "SELECT q.id, q.text, "
         + THEMES_OF.format(through="kb_quote_themes", fk="quote_id", alias="q")
         + ", coalesce((SELECT s.title FROM kb_source s WHERE s.id = q.source_id), '') "
@@ -45,7 +44,6 @@ DOCUMENTS = {
         "kb_search_passage",
         ("text",),
         (4.0,),
-        "kb_passage",
         "SELECT q.id, q.text FROM kb_passage q",
         "NOT q.is_boilerplate",
     ),
@@ -53,7 +51,6 @@ DOCUMENTS = {
         "kb_search_principle",
         ("title", "summary", "claims", "themes"),
         (10.0, 4.0, 10.0, 10.0),
-        "kb_principle",
         "SELECT q.id, q.title, q.summary, "
         "coalesce((SELECT group_concat(c.text, ' ') FROM kb_claim c "
         "WHERE c.principle_id = q.id), ''), "
@@ -65,7 +62,6 @@ DOCUMENTS = {
         "kb_search_source",
         ("title", "byline", "notes"),
         (10.0, 4.0, 2.0),
-        "kb_source",
         "SELECT q.id, q.title, trim(coalesce(q.author, '') || ' ' || coalesce(q.publisher, '')), "
         "q.notes FROM kb_source q",
         "1",
@@ -87,7 +83,7 @@ def _delete(kind: str, ids: str) -> str:
 
 def _index(kind: str, condition: str = "1") -> str:
     """INSERT the documents of the rows of ``kind`` meeting ``condition`` (on ``q``)."""
-    table, columns, _, _, select, indexed = DOCUMENTS[kind]
+    table, columns, _, select, indexed = DOCUMENTS[kind]
     return (
         f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select} "
         f"WHERE ({indexed}) AND ({condition})"
