@@ -4,7 +4,7 @@ import re
 from html import unescape
 
 import pytest
-from factories import more_quotes, small_corpus_fixture  # noqa: F401
+from factories import build_source, more_quotes, small_corpus_fixture, span  # noqa: F401
 
 from kb.models import Quote, SearchAlias
 
@@ -283,3 +283,26 @@ class TestRelatedQuotes:
         Quote.objects.exclude(pk=quote.pk).update(status=Status.DRAFT)
         response = client.get(quote.get_absolute_url())
         assert response.context["related"] == []
+
+
+def test_it_groups_the_digits_of_large_counts(client, small_corpus):
+    # 1,200 quotes in one go (bulk_create: 1,200 saves would take seconds); the database's
+    # own triggers index them for the search page.
+    words = [f"Grouped sentence {i} is here." for i in range(1200)]
+    source, (passage,) = build_source(
+        "Many grouped sentences",
+        [("lei", False, " ".join(words))],
+        speakers={"lei": small_corpus.p_focus.speaker},
+        kind="article",
+        year=2013,
+    )
+    Quote.objects.bulk_create(
+        Quote(text=w, source=source, passage=passage, start=start, end=end, status="published")
+        for w in words
+        for start, end in [span(passage, w)]
+    )
+    html = client.get("/quotes/").content.decode()
+    assert "1,203 quotes · page 1 of 50" in html and "these 1,203 quotes" in html
+    html = client.get("/search/?q=grouped&type=quote").content.decode()
+    assert '<span class="count">1,200</span>' in html
+    assert re.search(r"1,20[0-9] results for", html)
