@@ -261,10 +261,17 @@ if HTTPS:
         # hard to undo: the operator opts in with DJANGO_HSTS_PRELOAD=1, not the deploy check.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# How many reverse proxies stand in front of the site: their X-Forwarded-For entries are
+# trusted for the client's address (kb.clients). 0 by default: the header is ignored.
+KB_NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
+if KB_NUM_PROXIES < 0:
+    raise ImproperlyConfigured("DJANGO_NUM_PROXIES must be 0 or more")
+
 # Failed logins (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
-# IP address that pair is locked out, even with the right password, until the cool-off ends
-# or `manage.py axes_reset_username <name>` / `axes_reset_ip <ip>` lifts it. The address is
-# REMOTE_ADDR: behind a proxy it is the proxy's, so the lock falls on the username alone.
+# client address that pair is locked out, even with the right password, until the cool-off
+# ends or `manage.py axes_reset_username <name>` / `axes_reset_ip <ip>` lifts it. The address
+# is kb.clients's: REMOTE_ADDR, or behind DJANGO_NUM_PROXIES proxies the forwarded one.
+AXES_CLIENT_IP_CALLABLE = "kb.clients.client_address"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
     "django.contrib.auth.backends.ModelBackend",
@@ -308,9 +315,8 @@ REST_FRAMEWORK = {
     ],
     # The rate is read from KB_API_ANON_RATE at request time (kb.api.throttling).
     "DEFAULT_THROTTLE_CLASSES": ["kb.api.throttling.AnonRateThrottle"],
-    # How many proxies stand in front (their X-Forwarded-For entries are trusted). 0 by
-    # default: a client's own X-Forwarded-For header must not choose its throttle identity.
-    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
+    # How many proxies stand in front (kb.clients): the throttle asks kb.clients too.
+    "NUM_PROXIES": KB_NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "kb.api.schema.AutoSchema",
 }
 # Requests per period for anonymous API clients ("120/min", "1000/hour"; "" for no limit).

@@ -263,6 +263,18 @@ def test_a_forged_forwarded_for_header_gets_no_new_allowance(client, settings, s
     assert forged.status_code == 429
 
 
+def test_behind_a_proxy_each_forwarded_client_has_its_own_allowance(client, settings, small_corpus):
+    settings.KB_API_ANON_RATE = "2/min"
+    settings.KB_NUM_PROXIES = 1
+    for _ in range(2):
+        assert client.get("/api/themes/", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 200
+    assert client.get("/api/themes/", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
+    # Another reader behind the same proxy; a forged first entry does not help the first.
+    assert client.get("/api/themes/", HTTP_X_FORWARDED_FOR="198.51.100.9").status_code == 200
+    forged = client.get("/api/themes/", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5")
+    assert forged.status_code == 429
+
+
 def test_it_never_throttles_staff(staff_client, staff_token, settings, small_corpus):
     settings.KB_API_ANON_RATE = "1/min"
     for _ in range(3):

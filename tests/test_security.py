@@ -276,6 +276,54 @@ def test_it_lifts_the_lockout_when_an_administrator_resets_it(client, editor):
     assert log_in(client, "editor", PASSWORD).status_code == 302
 
 
+def behind_proxy(client, username, password, forwarded):
+    """A login through one reverse proxy (127.0.0.1) that appends the client's address."""
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_a_proxy_it_locks_the_forwarded_address_not_the_proxy(client, editor, settings):
+    settings.KB_NUM_PROXIES = 1
+    for _ in range(10):
+        # The client's own "1.1.1.1" entry is not trusted: the proxy's last one is.
+        behind_proxy(client, "editor", "wrong-password", "1.1.1.1, 203.0.113.5")
+    assert behind_proxy(client, "editor", PASSWORD, "203.0.113.5").status_code == 429
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.5"
+    # The same editor from another address (through the same proxy) still gets in.
+    assert behind_proxy(client, "editor", PASSWORD, "198.51.100.20").status_code == 302
+
+
+def test_without_proxies_a_forwarded_for_header_changes_nothing(client, editor):
+    for n in range(10):
+        behind_proxy(client, "editor", "wrong-password", f"203.0.113.{n}")
+    assert behind_proxy(client, "editor", PASSWORD, "198.51.100.20").status_code == 429
+    assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
+
+
+@pytest.mark.parametrize("forwarded", ["garbage", "a" * 300, "999.999.999.999", ", ,"])
+def test_a_garbled_forwarded_address_falls_back_to_the_connection(
+    client, editor, settings, forwarded
+):
+    settings.KB_NUM_PROXIES = 1
+    assert behind_proxy(client, "editor", "wrong-password", forwarded).status_code == 200
+    assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
+
+
+def test_it_reads_the_number_of_proxies_from_the_environment():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.KB_NUM_PROXIES, s.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+    assert settings_in_subprocess(code, DJANGO_NUM_PROXIES="2") == "2 2"
+    assert settings_in_subprocess(code) == "0 0"
+    result = manage("check", DJANGO_NUM_PROXIES="-1")
+    assert result.returncode != 0 and "DJANGO_NUM_PROXIES must be 0 or more" in result.stderr
+
+
 def test_it_reads_the_cool_off_from_the_environment():
     code = "from django.conf import settings as s; print(s.AXES_COOLOFF_TIME)"
     assert settings_in_subprocess(code, DJANGO_AXES_COOLOFF_MINUTES="5") == "0:05:00"

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import throttling
 
+from kb.clients import client_address
+
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 OFF = ("", "0", "none", "off")
 
@@ -39,3 +41,7 @@ class AnonRateThrottle(throttling.AnonRateThrottle):
 
     def parse_rate(self, rate):
         return parse_rate(rate)
+
+    def get_ident(self, request):
+        """The client's address by the site's one rule (kb.clients), as the lockout sees it."""
+        return client_address(request) or ""
