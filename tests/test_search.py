@@ -156,6 +156,21 @@ def test_it_excludes_words_with_a_minus(corpus):
         assert "pric" not in passage.text.lower()
 
 
+def test_an_excluded_word_excludes_its_aliases_too(corpus):
+    # "Millet" is how the translations write Xiaomi: leaving out one leaves out both.
+    everything = search.search("sincerity")
+    without = search.search("sincerity -xiaomi")
+    assert without.counts["passage"] < everything.counts["passage"]
+    assert without.counts == search.search("sincerity -millet").counts
+    for passage in Passage.objects.filter(pk__in=ids(without, "passage")):
+        assert not re.search(r"millet|xiaomi", passage.text, re.I)
+    published = Quote.objects.published()
+    assert search.filter_quotes(published, "xiaomi").exists()
+    left = search.filter_quotes(published, "-xiaomi")
+    assert not left.filter(text__iregex=r"millet|xiaomi").exists()
+    assert left.count() < published.count()
+
+
 def test_it_accepts_either_word_with_or(corpus):
     tesla = ids(search.search("tesla"), "passage")
     either = ids(search.search("tesla OR sincerity"), "passage")

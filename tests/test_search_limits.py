@@ -66,7 +66,10 @@ def test_the_page_shows_a_capped_count_with_a_plus(client, corpus, monkeypatch):
     assert "More than " in html
     html = client.get("/search/", {"q": "Millet", "type": "quote"}).content.decode()
     assert '<span class="count">3+</span>' in html
-    assert f'<span class="count">{exact}</span>' not in html
+    assert "More than 3 quotes for “Millet”" in html  # the tab's own count, capped
+    # (a facet may show more: facets count their own sample of FACET_SAMPLE matches)
+    tabs = html[html.index('class="search-tabs"') : html.index('role="status"')]
+    assert f'<span class="count">{exact}</span>' not in tabs
 
 
 def test_the_api_counts_every_match(corpus, monkeypatch):
@@ -80,22 +83,40 @@ def test_facets_are_exact_below_the_sample_and_marked_above(client, corpus, monk
     results = search.search("Millet")
     assert not results.facets_sampled
     assert results.facets["theme"] and results.facets["speaker"]
-    # Below the sample a facet counts what choosing it finds: the theme's matching quotes
-    # and principles, the speaker's matching quotes and passages.
-    for facet in results.facets["theme"]:
-        narrowed = search.search("Millet", theme=facet.slug).counts
-        assert facet.count == narrowed["quote"] + narrowed["principle"], facet.slug
-    for facet in results.facets["speaker"]:
-        narrowed = search.search("Millet", speaker=facet.slug).counts
-        assert facet.count == narrowed["quote"] + narrowed["passage"], facet.slug
+    # Below the sample a facet counts what choosing it keeps, of every type: a theme's
+    # passages and sources too (those holding a matching quote with it), a speaker's
+    # principles and sources too (citing or holding a passage of theirs).
+    kinds_counted = set()
+    for name in ("theme", "speaker"):
+        for facet in results.facets[name]:
+            narrowed = search.search("Millet", **{name: facet.slug}).counts
+            assert facet.by_type == {k: n for k, n in narrowed.items() if n}, facet.slug
+            assert facet.count == sum(narrowed.values())
+            kinds_counted |= {(name, k) for k, n in narrowed.items() if n}
+    # The corpus exercises the arms beyond quotes (not only the easy ones).
+    assert {("theme", "source"), ("theme", "passage"), ("speaker", "source")} <= kinds_counted
     monkeypatch.setattr(search, "FACET_SAMPLE", 2)
     sampled = search.search("Millet")
     assert sampled.facets_sampled
     for facet in sampled.facets["speaker"]:
-        assert facet.count <= 2 * 2  # two types (quotes, passages), two rows of each
+        assert all(n <= 2 for n in facet.by_type.values())  # two rows of each type at most
     assert sampled.counts == results.counts
     html = client.get("/search/", {"q": "Millet"}).content.decode()
     assert "Counted in the first 2 matches of each kind." in html
+
+
+def test_facets_of_some_types_count_those_types_only(corpus):
+    every = search.search("Millet").facets
+    passages = search.search("Millet", facets=("passage",)).facets
+    assert passages["speaker"] and passages["theme"]
+    for name in ("theme", "speaker"):
+        expected = {f.slug: f.by_type["passage"] for f in every[name] if "passage" in f.by_type}
+        assert {f.slug: f.by_type for f in passages[name]} == {
+            slug: {"passage": n} for slug, n in expected.items()
+        }
+    assert search.search("Millet", facets=False).facets == {"theme": [], "speaker": []}
+    with pytest.raises(ValueError, match="Unknown search type"):
+        search.search("Millet", facets=("quotes",))
 
 
 def test_a_filtered_facet_sample_is_measured_by_the_query(corpus, monkeypatch):

@@ -111,6 +111,33 @@ def test_it_narrows_by_a_facet(client, corpus):
     assert unknown.status_code == 200 and "No theme “nope”" in unknown.content.decode()
 
 
+FACET_LINK = re.compile(r'<a href="\?([^"]+)">[^<]+ <span class="count">([\d,]+)</span></a>')
+
+
+@pytest.mark.parametrize("tab", ["", "quote", "passage", "principle", "source"])
+def test_a_facet_shows_what_choosing_it_keeps_on_that_tab(client, corpus, tab):
+    params = {"q": "Millet", **({"type": tab} if tab else {})}
+    html = unescape(get(client, "/search/", **params).content.decode())
+    facets = html[html.index('class="search-facets"') :]
+    links = FACET_LINK.findall(facets[: facets.index("</aside>")])
+    assert links, "no facet shown"
+    for query, count in links:
+        chosen = client.get(f"/search/?{query}")
+        results = chosen.context["results"]
+        kept = results.counts[tab] if tab else results.total
+        assert int(count.replace(",", "")) == kept, query
+
+
+def test_a_tab_says_how_many_of_its_kind_it_lists(client, corpus):
+    response = get(client, "/search/", q="Millet", type="quote")
+    counts = response.context["results"].counts
+    assert counts["passage"]  # the other kinds' matches are not this tab's
+    status = re.search(r'<p class="count" role="status">(.*?)</p>', response.content.decode())
+    assert status.group(1).startswith(f"{counts['quote']} quotes for “Millet”")
+    one = get(client, "/search/", q="Millet", type="source")
+    assert re.search(r'role="status">\d+ sources? for', one.content.decode())
+
+
 def test_it_helps_when_nothing_matches(client, corpus):
     response = get(client, "/search/", q="sincerety")
     assert response.status_code == 200

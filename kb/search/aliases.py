@@ -52,10 +52,13 @@ def _expand_node(node, mapping):
 
 
 def expand(query: Query, mapping: dict | None = None) -> Query:
-    """The query with every required item widened by its aliases (exclusions stay literal)."""
+    """The query with every item widened by its aliases: a required word finds its
+    aliases too, and an excluded one excludes them too ("-xiaomi" also leaves out the
+    "Millet" the translations write for it)."""
     mapping = alias_map() if mapping is None else mapping
+    negative = [_expand_node(node, mapping) for node in query.negative]
     if not mapping or query.is_empty:
-        return query
+        return Query(raw=query.raw, positive=list(query.positive), negative=negative)
     positive: list = []
     items = list(query.positive)
     i = 0
@@ -76,4 +79,4 @@ def expand(query: Query, mapping: dict | None = None) -> Query:
             merged = _expand_node(items[i], mapping)
             i += 1
         positive.append(merged)
-    return Query(raw=query.raw, positive=positive, negative=list(query.negative))
+    return Query(raw=query.raw, positive=positive, negative=negative)

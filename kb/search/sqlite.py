@@ -294,9 +294,10 @@ def match_sql(kind: str, expression: str, visible) -> tuple[str, list]:
     return f"SELECT {table}.rowid AS id {tail}", params
 
 
-def among(queryset, ids_sql: str, params):
-    """The rows of ``queryset`` whose ids ``ids_sql`` selects (a small sample)."""
-    return queryset.filter(pk__in=RawSQL(ids_sql, tuple(params)))
+def among(queryset, ids_sql: str, params, field: str = "id"):
+    """The rows of ``queryset`` whose ``field`` is among the ids ``ids_sql`` selects (a
+    small sample)."""
+    return queryset.filter(**{f"{field}__in": RawSQL(ids_sql, tuple(params))})
 
 
 def id_list(cte: str) -> str:

@@ -48,6 +48,8 @@ def search_context(request) -> dict:
         theme=params.get("theme") or None,
         speaker=params.get("speaker") or None,
         limit=OVERVIEW_HITS,
+        # A type's tab shows what each facet keeps of that type: only its arms are counted.
+        facets=(kind,) if kind else True,
     )
     page = None
     if kind:
