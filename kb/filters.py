@@ -8,6 +8,27 @@ from kb import search
 from kb.models import Person, Quote, Source, Theme
 
 
+class StrictNullBooleanField(forms.NullBooleanField):
+    """True, False or nothing; any other value is an error, not "nothing".
+
+    Django's NullBooleanField reads "maybe" as no choice, so ``?featured=maybe`` listed every
+    quote as if unfiltered (and the API answered 200): a typo must say so instead.
+    """
+
+    READABLE = {"", "true", "false", "1", "0"}
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip().lower() not in self.READABLE:
+            raise forms.ValidationError(
+                "Use true or false (or leave it empty).", code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictNullBooleanField
+
+
 class QuoteFilter(filters.FilterSet):
     """Quote list filters; the parameter names are a public contract (pages and API)."""
 
@@ -44,7 +65,7 @@ class QuoteFilter(filters.FilterSet):
     year = filters.NumberFilter(field_name="source__year")
     year_min = filters.NumberFilter(field_name="source__year", lookup_expr="gte", label="From")
     year_max = filters.NumberFilter(field_name="source__year", lookup_expr="lte", label="To")
-    featured = filters.BooleanFilter(
+    featured = StrictBooleanFilter(
         widget=forms.Select(
             choices=[("", "any"), ("true", "featured only"), ("false", "not featured")]
         )
@@ -65,6 +86,14 @@ class QuoteFilter(filters.FilterSet):
     class Meta:
         model = Quote
         fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        if hasattr(data, "getlist") and "" in data.getlist("theme"):
+            # An empty theme (a form's blank choice, "?theme=") means no theme, as an empty
+            # value of any other filter does; the choice field would call it invalid.
+            data = data.copy()
+            data.setlist("theme", [slug for slug in data.getlist("theme") if slug])
+        super().__init__(data, *args, **kwargs)
 
     def ignore(self, queryset, name, value):
         return queryset

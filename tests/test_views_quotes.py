@@ -94,6 +94,16 @@ def test_it_shows_form_errors_for_bad_filters_instead_of_a_500(client, small_cor
     assert list(response.context["quotes"]) == []
 
 
+def test_it_reads_an_empty_theme_as_no_theme(client, small_corpus):
+    everything = pks(client.get("/quotes/"))
+    response = client.get("/quotes/?theme=&theme=")
+    assert pks(response) == everything
+    assert "not valid" not in response.content.decode()
+    assert pks(client.get("/quotes/?theme=&theme=focus")) == pks(client.get("/quotes/?theme=focus"))
+    body = client.get("/api/quotes/?theme=").json()
+    assert body["count"] == len(everything)
+
+
 def test_it_shows_page_one_for_a_non_numeric_page(client, small_corpus):
     response = client.get("/quotes/?page=abc")
     assert response.status_code == 200
@@ -147,10 +157,18 @@ def test_it_shows_invalid_values_as_chips_that_remove_them(client, small_corpus)
     assert "(not valid)" in html
 
 
-def test_it_flags_a_value_the_filter_ignores(client, small_corpus):
-    response = client.get("/quotes/?featured=maybe")
+@pytest.mark.parametrize("value", ["maybe", "yes", "on", "\x00"])
+def test_it_refuses_a_featured_value_it_cannot_read(client, small_corpus, value):
+    response = client.get("/quotes/", {"featured": value})
     assert response.status_code == 200
-    assert "Featured: maybe (not valid)" in response.content.decode()
+    html = response.content.decode()
+    assert "Some filters are not valid" in html and "(not valid)" in html
+    assert not response.context["quotes"]
+    assert client.get("/api/quotes/", {"featured": value}).status_code == 400
+    for readable, featured in [("true", True), ("True", True), ("1", True), ("false", False)]:
+        body = client.get("/api/quotes/", {"featured": readable}).json()
+        expected = set(Quote.objects.published().filter(featured=featured).values_list("pk"))
+        assert body["count"] and {(q["id"],) for q in body["results"]} == expected
 
 
 def test_it_drops_the_last_filter_with_a_link_to_the_bare_list(client, small_corpus):
