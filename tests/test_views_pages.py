@@ -6,6 +6,7 @@ from html import unescape
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from factories import build_source, make_claim, make_quote, more_quotes, small_corpus_fixture  # noqa: F401
 
 from kb.citations import http_url
@@ -52,12 +53,28 @@ def test_every_page_has_a_canonical_url_and_open_graph_tags(client, small_corpus
         assert 'type="application/atom+xml"' in html
 
 
-def test_the_canonical_url_drops_filters_but_keeps_the_page(client, small_corpus):
+def test_the_canonical_url_keeps_the_page_of_a_plain_list_only(client, small_corpus):
     more_quotes(small_corpus.p_focus, 25)
-    html = client.get("/quotes/?q=sentence&page=2&year=2013").content.decode()
+    html = client.get("/quotes/?page=2").content.decode()
     assert '<link rel="canonical" href="http://testserver/quotes/?page=2">' in html
+    # Page 2 of a filtered list (or of a search) is not page 2 of the list: the list it is.
+    html = client.get("/quotes/?q=sentence&page=2&year=2013").content.decode()
+    assert '<link rel="canonical" href="http://testserver/quotes/">' in html
     html = client.get("/quotes/?page=1&theme=focus").content.decode()
     assert '<link rel="canonical" href="http://testserver/quotes/">' in html
+    html = client.get("/search/?q=sentence&type=quote&page=2").content.decode()
+    assert '<link rel="canonical" href="http://testserver/search/">' in html
+
+
+def test_the_canonical_url_writes_ids_as_the_site_does(client, small_corpus):
+    quote = small_corpus.q_focus
+    html = client.get(f"/quotes/{quote.pk:05d}/").content.decode()
+    assert f'<link rel="canonical" href="http://testserver{quote.get_absolute_url()}">' in html
+    passage = small_corpus.p_focus
+    padded = f"{passage.source.get_absolute_url()}p/{passage.number:03d}/"
+    html = client.get(padded).content.decode()
+    own = reverse("kb:passage", args=[passage.source.slug, passage.number])
+    assert f'<link rel="canonical" href="http://testserver{own}">' in html
 
 
 def test_the_404_page_has_no_canonical_url(client, small_corpus):

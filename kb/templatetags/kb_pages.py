@@ -4,6 +4,7 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -38,13 +39,25 @@ def ld_json(data, nonce="") -> str:
 
 @register.simple_tag(takes_context=True)
 def canonical_url(context) -> str:
-    """The page's absolute URL without filters; a page number (``?page=2``) is kept."""
+    """The page's absolute URL without filters, written as the site writes it.
+
+    The path is reversed from what the URL resolved to, so ``/quotes/00002/`` names
+    ``/quotes/2/``. A page number (``?page=2``) is kept on a plain list only: page 2 of a
+    filtered list or of a search is not page 2 of the list, so those name the list itself.
+    """
     request = context.get("request")
     if request is None:
         return ""
-    url = request.build_absolute_uri(request.path)
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name:
+        try:
+            path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            pass
+    url = request.build_absolute_uri(path)
     page = request.GET.get("page", "")
-    if page.isdigit() and int(page) > 1:
+    if set(request.GET) <= set(CANONICAL_PARAMS) and page.isdigit() and int(page) > 1:
         url += f"?page={int(page)}"
     return url
 
