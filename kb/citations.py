@@ -5,6 +5,16 @@ and never ``Source.text``, which pages defer). They return plain text: templates
 it. A quote or a passage is cited with its passage locator (¶ n); a missing author,
 date or URL is left out or written ``n.d.``, as the styles say.
 
+Who is the author, in every style: the speaker of the cited words (a quote's or a
+passage's speaker), else the source's author. When the source's author is someone else (the
+journalist of an interview), they are named as who quoted the words: "quoted in" (APA,
+Chicago, BibTeX's ``note``), CSL's ``interviewer`` for an interview, else its ``note``.
+A whole source is cited by its own author.
+
+The URL cited is the original's (``Source.url``): a citation names the work the words come
+from. The site's own permalink to a quote is shown next to its citations
+(``includes/citation.html``) and is the ``url`` of its JSON-LD.
+
 ``text_fragment_url`` links to the exact words on the original page with a Text
 Fragment (https://wicg.github.io/scroll-to-text-fragment/).
 """
@@ -41,6 +51,17 @@ class Cited:
     @property
     def locator(self) -> str:
         return f"¶ {self.number}" if self.number is not None else ""
+
+    @property
+    def author(self) -> str:
+        """Who the cited words are by: their speaker, else the source's author."""
+        return (self.speaker or self.source.author).strip()
+
+    @property
+    def quoted_in(self) -> str:
+        """The source's author when someone else spoke the words (who quoted them), else ""."""
+        author = self.source.author.strip()
+        return author if self.speaker and author and author != self.author else ""
 
 
 def cited(obj) -> Cited:
@@ -89,13 +110,18 @@ def chicago_date(source) -> str:
 def apa(obj) -> str:
     """APA 7 reference, with the passage locator: ``Author. (Date). Title. Publisher. ¶ n. URL``.
 
-    Without an author the title takes the author's place (APA 7, 9.12).
+    The author is the speaker (``Cited.author``); a source's author who quoted them is a
+    bracketed description after the title (``Title [Quoted in Author].``). Without an
+    author the title takes the author's place (APA 7, 9.12).
     """
     c = cited(obj)
     source = c.source
-    title = _sentence(source.title)
-    if source.author:
-        parts = [_sentence(source.author), f"({apa_date(source)}).", title]
+    title = source.title.strip()
+    if c.quoted_in:
+        title += f" [Quoted in {c.quoted_in}]"
+    title = _sentence(title)
+    if c.author:
+        parts = [_sentence(c.author), f"({apa_date(source)}).", title]
     else:
         parts = [title, f"({apa_date(source)})."]
     if source.publisher:
@@ -111,10 +137,7 @@ def chicago(obj) -> str:
     """Chicago (17th ed.) note: ``Speaker, quoted in Author, “Title,” Publisher, Date, ¶ n, URL.``"""
     c = cited(obj)
     source = c.source
-    if c.speaker and c.speaker != source.author:
-        who = f"{c.speaker}, quoted in {source.author}" if source.author else c.speaker
-    else:
-        who = source.author
+    who = f"{c.author}, quoted in {c.quoted_in}" if c.quoted_in else c.author
     rest = [source.publisher, chicago_date(source), c.locator, http_url(source.url)]
     head = f"{who}, " if who else ""
     return f"{head}“{source.title.strip()},” " + ", ".join(p for p in rest if p) + "."
@@ -144,13 +167,14 @@ def bibtex_key(c: Cited) -> str:
 
 
 def bibtex(obj) -> str:
-    """A BibTeX ``@misc`` entry (``note`` holds the ¶ locator of a quote or a passage)."""
+    """A BibTeX ``@misc`` entry (``note`` holds the ¶ locator of a quote or a passage, and
+    who quoted its speaker)."""
     c = cited(obj)
     source = c.source
     fields = []
-    if source.author:
+    if c.author:
         # Braces keep a name BibTeX would otherwise split ("Lei Jun" is not "Jun, Lei").
-        fields.append(("author", "{" + bibtex_escape(source.author) + "}"))
+        fields.append(("author", "{" + bibtex_escape(c.author) + "}"))
     fields.append(("title", "{" + bibtex_escape(source.title) + "}"))
     if source.publisher:
         fields.append(("howpublished", bibtex_escape(source.publisher)))
@@ -163,8 +187,8 @@ def bibtex(obj) -> str:
         fields.append(("language", bibtex_escape(source.language)))
     if c.locator:
         note = c.locator
-        if c.speaker and c.speaker != source.author:
-            note += f"; speaker: {c.speaker}"
+        if c.quoted_in:
+            note += f"; quoted in {c.quoted_in}"
         fields.append(("note", bibtex_escape(note)))
     lines = [f"@misc{{{bibtex_key(c)},"]
     for name, value in fields:
@@ -184,13 +208,13 @@ def csl_item(obj, *, item_id: str = "") -> dict:
         "type": CSL_TYPES.get(source.kind, "document"),
         "title": source.title.strip(),
     }
-    if source.kind == "interview" and c.speaker and c.speaker != source.author:
+    if c.author:
+        item["author"] = [{"literal": c.author}]
+    if c.quoted_in and source.kind == "interview":
         # CSL's interview: the author is who is interviewed, the journalist the interviewer.
-        item["author"] = [{"literal": c.speaker}]
-        if source.author:
-            item["interviewer"] = [{"literal": source.author}]
-    elif source.author:
-        item["author"] = [{"literal": source.author}]
+        item["interviewer"] = [{"literal": c.quoted_in}]
+    elif c.quoted_in:
+        item["note"] = f"Quoted in {c.quoted_in}"  # CSL has no role for who quoted an author
     if source.publisher:
         item["container-title"] = source.publisher
         item["publisher"] = source.publisher

@@ -88,7 +88,7 @@ def test_it_cites_a_quote_with_its_paragraph(client, small_corpus):
 def test_a_quote_from_a_source_without_url_has_no_fragment_link(client, small_corpus):
     body = get_json(client, f"/api/quotes/{small_corpus.speed_quote.pk}/cite/", style="apa")
     assert body["fragment_url"] == ""
-    assert body["citation"].startswith("Speed essay. (2011). ¶ 1.")
+    assert body["citation"].startswith("Lei Jun. (2011). Speed essay. ¶ 1.")
 
 
 @pytest.mark.parametrize("style", ["mla", "", "APA", "csl_json", "x" * 500])

@@ -2,8 +2,11 @@
 
 import datetime
 import json
+import re
+from html import unescape
 from urllib.parse import unquote
 
+import pytest
 from factories import small_corpus_fixture  # noqa: F401
 
 from kb import citations
@@ -39,9 +42,17 @@ def bare(**fields):
 
 
 def test_apa_cites_author_year_title_publisher_locator_url():
+    _, _, source = make()
+    assert citations.apa(source) == (
+        "A. Reporter. (2014). Lei Jun on focus. Fortune. https://example.com/fortune/lei-jun"
+    )
+
+
+def test_apa_cites_the_speaker_as_author_and_the_journalist_who_quoted_them():
     quote, _, _ = make()
     assert citations.apa(quote) == (
-        "A. Reporter. (2014). Lei Jun on focus. Fortune. ¶ 3. https://example.com/fortune/lei-jun"
+        "Lei Jun. (2014). Lei Jun on focus [Quoted in A. Reporter]. Fortune. ¶ 3. "
+        "https://example.com/fortune/lei-jun"
     )
 
 
@@ -56,8 +67,9 @@ def test_apa_puts_the_title_first_without_author_and_says_nd_without_date():
 
 
 def test_apa_keeps_a_title_that_ends_with_a_question_mark():
-    quote, _, _ = make(title="Why so few phones?")
-    assert "Why so few phones? Fortune." in citations.apa(quote)
+    quote, _, source = make(title="Why so few phones?")
+    assert "Why so few phones? Fortune." in citations.apa(source)
+    assert "Why so few phones? [Quoted in A. Reporter]. Fortune." in citations.apa(quote)
 
 
 def test_apa_cites_a_source_without_locator():
@@ -99,12 +111,12 @@ def test_bibtex_is_a_misc_entry_with_a_key_and_the_locator():
     quote, _, _ = make(published=datetime.date(2014, 3, 12))
     entry = citations.bibtex(quote)
     assert entry.startswith("@misc{lei-jun-on-focus-p3,\n")
-    assert "  author = {{A. Reporter}},\n" in entry
+    assert "  author = {{Lei Jun}},\n" in entry
     assert "  title = {{Lei Jun on focus}},\n" in entry
     assert "  howpublished = {Fortune},\n" in entry
     assert "  year = {2014},\n  month = mar,\n" in entry
     assert "  url = {https://example.com/fortune/lei-jun},\n" in entry
-    assert "  note = {¶ 3; speaker: Lei Jun},\n" in entry
+    assert "  note = {¶ 3; quoted in A. Reporter},\n" in entry
     assert entry.endswith("\n}")
     assert entry.count("{") == entry.count("}")
 
@@ -154,6 +166,78 @@ def test_csl_json_of_an_essay_and_of_a_bare_source():
     assert item["issued"] == {"date-parts": [[2014]]}
     (item,) = json.loads(citations.csl_json(bare()[2]))
     assert set(item) == {"id", "type", "title", "language"}
+
+
+def test_csl_json_of_a_speaker_quoted_in_an_article_notes_who_quoted_them():
+    quote, _, _ = make(kind=Source.Kind.PROFILE)
+    item = citations.csl_item(quote)
+    assert item["author"] == [{"literal": "Lei Jun"}] and "interviewer" not in item
+    assert item["note"] == "Quoted in A. Reporter"
+
+
+# --- one rule for authors, in every style ---------------------------------------------------
+
+
+def authors(obj) -> dict:
+    """The author each style names for ``obj``."""
+    bib = citations.bibtex(obj)
+    return {
+        "apa": citations.apa(obj).split(". (", 1)[0],
+        "chicago": citations.chicago(obj).split(", “", 1)[0].split(", quoted in ")[0],
+        "bibtex": bib.split("author = {{", 1)[1].split("}}", 1)[0] if "author =" in bib else "",
+        "csl-json": [a["literal"] for a in citations.csl_item(obj).get("author", [])],
+    }
+
+
+@pytest.mark.parametrize("kind", [Source.Kind.INTERVIEW, Source.Kind.ESSAY, Source.Kind.PROFILE])
+@pytest.mark.parametrize("author", ["", "A. Reporter", "Lei Jun"])
+def test_every_style_cites_the_speaker_of_a_quote_or_a_passage_as_its_author(kind, author):
+    quote, passage, _ = make(kind=kind, author=author)
+    for obj in (quote, passage):
+        assert authors(obj) == {
+            "apa": "Lei Jun",
+            "chicago": "Lei Jun",
+            "bibtex": "Lei Jun",
+            "csl-json": ["Lei Jun"],
+        }
+
+
+def test_an_interview_without_author_puts_its_title_in_the_title_slot_of_a_quote():
+    # The seeded Fortune interview: no journalist named, its title starts with "Lei jun:".
+    quote, _, _ = make(author="", title="Lei jun: millet abroad")
+    assert citations.apa(quote) == (
+        "Lei Jun. (2014). Lei jun: millet abroad. Fortune. ¶ 3. https://example.com/fortune/lei-jun"
+    )
+    assert "  note = {¶ 3},\n" in citations.bibtex(quote)  # nobody else quoted him
+    assert "interviewer" not in citations.csl_item(quote)
+
+
+def test_every_style_cites_a_whole_source_by_its_author():
+    _, _, source = make()
+    assert authors(source) == {
+        "apa": "A. Reporter",
+        "chicago": "A. Reporter",
+        "bibtex": "A. Reporter",
+        "csl-json": ["A. Reporter"],
+    }
+
+
+def test_a_quote_by_nobody_named_is_cited_by_the_sources_author():
+    quote, _, _ = make(speaker=None)
+    assert authors(quote)["apa"] == "A. Reporter"
+    assert "quoted in" not in citations.chicago(quote).lower()
+    assert "note = {¶ 3}," in citations.bibtex(quote)
+    assert "note" not in citations.csl_item(quote)
+
+
+def test_the_url_cited_is_the_originals_in_every_style():
+    # The work cited is the original; the site's permalink is shown beside the citations.
+    quote, _, _ = make()
+    original = "https://example.com/fortune/lei-jun"
+    assert citations.apa(quote).endswith(original)
+    assert citations.chicago(quote).endswith(original + ".")
+    assert f"url = {{{original}}}" in citations.bibtex(quote)
+    assert citations.csl_item(quote)["URL"] == original
 
 
 # --- Text Fragments -------------------------------------------------------------------------
@@ -226,3 +310,27 @@ def test_quotation_jsonld_without_speaker(small_corpus):
     quote = Quote.objects.with_related().get(pk=small_corpus.q_price.pk)
     quote.speaker = None
     assert "creator" not in citations.quotation_jsonld(quote, lambda path: path)
+
+
+# --- the seeded Fortune interview, on the quote page and in the API -------------------------
+
+
+def test_the_interviews_quotes_name_lei_jun_as_author_on_the_page_and_in_the_api(client, corpus):
+    quote = Quote.objects.published().filter(source__slug="fortune-interview-2014").first()
+    html = unescape(client.get(f"/quotes/{quote.pk}/").content.decode())
+    page = {
+        key: re.search(rf'id="cite-{key}">(?:<code>)?(.*?)</', html, re.S).group(1)
+        for key in ("apa", "chicago", "bibtex", "csl-json")
+    }
+    assert page["apa"].startswith("Lei Jun. (2014). Lei jun: millet international")
+    assert page["chicago"].startswith("Lei Jun, “Lei jun: millet international")
+    assert "  author = {{Lei Jun}},\n" in page["bibtex"]
+    assert json.loads(page["csl-json"])[0]["author"] == [{"literal": "Lei Jun"}]
+
+    url = f"/api/quotes/{quote.pk}/cite/"
+    for style in ("apa", "chicago", "bibtex"):
+        assert client.get(url, {"style": style}).json()["citation"] == page[style]
+    item = client.get(url, {"style": "csl-json"}).json()["citation"]
+    assert item["author"] == [{"literal": "Lei Jun"}]
+    # The seeded sources have no web address: no original URL to cite or to link into.
+    assert client.get(url).json()["fragment_url"] == "" and "URL" not in item

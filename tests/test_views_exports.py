@@ -46,7 +46,7 @@ def test_it_exports_published_quotes_as_csv(client, small_corpus):
     assert focus["source"] == "Lei Jun on focus"
     assert focus["source_year"] == "2014"
     assert focus["original_url"] == "https://example.com/fortune/lei-jun"
-    assert focus["passage"] == "3"
+    assert focus["paragraph"] == "3"
     assert focus["passage_url"] == "http://testserver/sources/lei-jun-on-focus/#p-3"
     assert focus["featured"] == "true" and focus["status"] == "published"
 
@@ -61,6 +61,22 @@ def test_it_exports_the_same_quotes_as_jsonl(client, small_corpus):
     assert essay["themes"] == ["focus", "pricing"]
     assert essay["source_year"] == 2011 and essay["featured"] is False
     assert essay["original_url"] == ""
+
+
+def test_it_names_the_paragraph_number_paragraph_not_passage(client, corpus):
+    # The API's "passage" is the passage's id; the export's ¶ number must not share its name.
+    query = "source=fortune-interview-2014"
+    rows = jsonl_rows(client.get(f"/quotes/export.jsonl?{query}"))
+    header = next(csv.reader(io.StringIO(body(client.get(f"/quotes/export.csv?{query}")))))
+    assert "paragraph" in header and "passage" not in header
+    assert rows and all("passage" not in row for row in rows)
+    quotes = Quote.objects.select_related("passage").in_bulk([row["id"] for row in rows])
+    assert any(quote.passage.number != quote.passage_id for quote in quotes.values())
+    for row in rows:
+        passage = quotes[row["id"]].passage
+        assert row["paragraph"] == passage.number
+        assert row["passage_url"].endswith(f"/sources/fortune-interview-2014/#p-{passage.number}")
+        assert client.get(f"/api/quotes/{row['id']}/").json()["passage"] == passage.pk
 
 
 @pytest.mark.parametrize(

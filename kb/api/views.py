@@ -290,7 +290,7 @@ class QuoteExport(HttpCachingMixin, SafeInputMixin, APIView):
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
                 description="A header row, then one quote a row (id, url, text, speaker, "
-                "attribution, themes, source, source_url, source_year, original_url, passage, "
+                "attribution, themes, source, source_url, source_year, original_url, paragraph, "
                 "passage_url, featured, status), streamed; an attachment named quotes.csv.",
             ),
         },

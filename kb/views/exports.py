@@ -3,6 +3,9 @@
 Rows are streamed from ``QuerySet.iterator()`` in chunks, so a large export never holds
 every quote in memory. Readers export published quotes; staff also get drafts (with their
 status), as on the list. Invalid filters answer 400 with a plain-text explanation.
+
+``paragraph`` is the passage's ¶ number in its source (as in ``passage_url``'s ``#p-n``),
+not the passage's database id that the API's ``passage`` fields hold.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ COLUMNS = [
     "source_url",
     "source_year",
     "original_url",
-    "passage",
+    "paragraph",
     "passage_url",
     "featured",
     "status",
@@ -52,7 +55,7 @@ def rows(request, queryset) -> Iterator[dict]:
             "source_url": absolute(source.get_absolute_url()),
             "source_year": source.year,
             "original_url": source.url,
-            "passage": passage.number,
+            "paragraph": passage.number,
             "passage_url": absolute(f"{source.get_absolute_url()}#p-{passage.number}"),
             "featured": quote.featured,
             "status": quote.status,
