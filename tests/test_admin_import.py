@@ -368,3 +368,23 @@ def test_it_refuses_a_text_without_a_title(admin_client):
     assert "No title" in html and 'name="confirm"' not in html
     response = preview(admin_client, "Just one sentence without a title line.\n", title="Given")
     assert 'name="confirm"' in response.content.decode()
+
+
+def test_it_imports_a_front_matter_title_and_a_labelled_first_paragraph(admin_client):
+    text = (
+        "---\ntitle: QA <b>Bold</b> quoted title\ninterviewer: QA interviewer\n---\n"
+        "QA interviewer: What do you think of the phone market?\n\n"
+        "Lei Jun: It is still growing.\n"
+    )
+    response = preview(admin_client, text, kind="interview", subject="Lei Jun")
+    passages = response.context["preview"]["passages"]
+    assert [(p["role"], p["speaker"]) for p in passages] == [
+        ("question", "QA interviewer"),
+        ("answer", "Lei Jun"),
+    ]
+    assert confirm(admin_client, response).status_code == 302
+    source = Source.objects.get()
+    assert source.slug == "qa-bold-quoted-title"
+    first = source.passages.get(number=1)
+    assert first.speaker.name == "QA interviewer"
+    assert source.text[first.start : first.end] == first.text

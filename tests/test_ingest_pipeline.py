@@ -94,6 +94,38 @@ def test_it_plans_from_bytes_with_front_matter_and_options():
     ]
 
 
+FRONT_MATTER_INTERVIEW = (
+    "---\n"
+    "title: Lei Jun on the phone market\n"
+    "kind: interview\n"
+    "interviewer: QA interviewer\n"
+    "---\n"
+    "{first_line}"
+    "QA interviewer: What do you think of the phone market?\n\n"
+    "Lei Jun: It is still growing.\n"
+)
+
+
+def test_it_reads_the_first_line_as_a_turn_when_the_front_matter_gives_the_title():
+    data = FRONT_MATTER_INTERVIEW.format(first_line="").encode()
+    plan = plan_from_bytes(data, {}, [LEI_JUN])
+    assert plan.metadata.title == "Lei Jun on the phone market"
+    assert [(p.role, p.speaker, plan.span(p.start, p.end)) for p in plan.passages] == [
+        ("question", "QA interviewer", "QA interviewer: What do you think of the phone market?"),
+        ("answer", "Lei Jun", "Lei Jun: It is still growing."),
+    ]
+
+
+def test_it_still_marks_a_first_line_that_repeats_the_front_matter_title():
+    data = FRONT_MATTER_INTERVIEW.format(first_line="Lei Jun on the  PHONE market\n\n").encode()
+    plan = plan_from_bytes(data, {}, [LEI_JUN])
+    assert [(p.role, p.speaker) for p in plan.passages] == [
+        ("title", None),
+        ("question", "QA interviewer"),
+        ("answer", "Lei Jun"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -57,7 +57,13 @@ def plan_from_bytes(
     text = decode_bytes(data, name=name, max_bytes=max_bytes)
     front, body = split_front_matter(text)
     metadata = build_metadata(front, options)
-    return plan_import(body, metadata, known_people, passage_limit=passage_limit)
+    return plan_import(
+        body,
+        metadata,
+        known_people,
+        passage_limit=passage_limit,
+        front_matter_title=front.get("title", ""),
+    )
 
 
 def plan_import(
@@ -66,12 +72,19 @@ def plan_import(
     known_people: Iterable[KnownPerson] = (),
     *,
     passage_limit: int = PASSAGE_LIMIT,
+    front_matter_title: str = "",
 ) -> ImportPlan:
-    """Plan the import of ``text`` (the body, after any front matter)."""
+    """Plan the import of ``text`` (the body, after any front matter).
+
+    ``front_matter_title`` is the title the text's own front matter gives, if any: the
+    body then starts with its first passage, not with a title line (see
+    :func:`find_title_line`).  A title given only by the caller (``metadata.title``) does
+    not say that: the seed texts come with one and still begin with their title line.
+    """
     people = PeopleDirectory(known_people, metadata)
     lines = split_lines(text)
 
-    title_line = find_title_line(text, lines)
+    title_line = find_title_line(text, lines, front_matter_title=front_matter_title)
     metadata_lines = find_metadata_lines(text, lines, after=title_line)
     header = metadata_lines | ({title_line} if title_line is not None else set())
     marker_lines = {
@@ -155,11 +168,12 @@ def plan_import(
     )
 
 
-def find_title_line(text: str, lines: list[Line]) -> int | None:
+def find_title_line(text: str, lines: list[Line], *, front_matter_title: str = "") -> int | None:
     """Index of the first non-blank, non-chrome line when it looks like a title, else None.
 
     A title is short, has no sentence-final period, is not a Q/A or interviewer label,
-    and is followed by a blank line or by page metadata lines.
+    and is followed by a blank line or by page metadata lines.  When the front matter
+    gives the title, the first line is the title only if it repeats that title.
     """
     # Skip a breadcrumb or similar chrome line above the title ("Home > News").
     first = next(
@@ -181,10 +195,20 @@ def find_title_line(text: str, lines: list[Line]) -> int | None:
     label = find_turn_label(text, line.lstart, line.rend)
     if label is not None and label.kind in ("question", "answer", "role"):
         return None
+    # The front matter's title wins.  A line labelled with a known name passes the tests
+    # above (seed titles look like "Lei jun: ..."), so without this a first turn such as
+    # "Wang Li: What do you think ...?" would be taken as the title and lose its speaker.
+    if front_matter_title and not _same_title(title, front_matter_title):
+        return None
     following = lines[first + 1]
     if following.is_blank or is_metadata_line(text[following.lstart : following.rend]):
         return first
     return None
+
+
+def _same_title(line: str, title: str) -> bool:
+    # Ignoring case and spacing: a title repeated as a heading may be re-cased or re-spaced.
+    return " ".join(line.split()).casefold() == " ".join(title.split()).casefold()
 
 
 def find_metadata_lines(text: str, lines: list[Line], *, after: int | None) -> set[int]:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from kb import search
@@ -50,7 +51,9 @@ class StoreResult:
 def slug_for(plan: ImportPlan) -> str:
     """The slug a source is stored under: its title's. The same title means the same source
     (so a changed text needs --replace)."""
-    return slugify(plan.metadata.title)[:80].strip("-")
+    # A title may carry HTML tags ("QA <b>Bold</b>"), which slugify keeps as words
+    # ("qa-bboldb"): the slug is made from the words only.
+    return slugify(strip_tags(plan.metadata.title))[:80].strip("-")
 
 
 def known_people() -> list[KnownPerson]:
@@ -133,7 +136,7 @@ def store_plan(
             previous.save(update_fields=["slug"])
         source = Source(
             title=meta.title.strip()[:300],
-            slug=slug or unique_slug(Source, meta.title),
+            slug=slug or unique_slug(Source, strip_tags(meta.title)),
             kind=meta.kind,
             url=meta.url,
             author=meta.author,
