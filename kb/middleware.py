@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import get_template
+from django.utils.cache import patch_cache_control
 
 from kb.cache import cached_page, page_cache_key, storable_page, store_page
 
@@ -141,6 +142,28 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         if storable_page(request, response):
             store_page(request, key, response)
+        return response
+
+
+class PrivateResponsesMiddleware:
+    """A response made for a signed-in user is ``Cache-Control: private``.
+
+    Staff pages show drafts, and any signed-in page may show the user's name: a shared
+    cache (a proxy, a CDN) must never keep one for others. ``Vary: Cookie`` alone leaves
+    that to the cache's reading of cookies.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Without a session cookie nobody is signed in: reading request.user would load the
+        # session and add "Vary: Cookie" to every reader's page.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                patch_cache_control(response, private=True)
         return response
 
 

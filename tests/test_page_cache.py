@@ -60,6 +60,19 @@ def test_staff_never_get_nor_leave_a_shared_page(small_corpus, django_user_model
     assert Client().get(f"/quotes/{draft.pk}/").status_code == 404
 
 
+def test_a_signed_in_users_pages_are_private_and_a_readers_are_not(
+    client, small_corpus, django_user_model
+):
+    staff_client = Client()
+    staff_client.force_login(django_user_model.objects.create_user("ed", is_staff=True))
+    for url in ("/quotes/", f"/quotes/{small_corpus.q_draft.pk}/", "/search/?q=price"):
+        response = staff_client.get(url)
+        assert response.status_code == 200
+        assert "private" in response.get("Cache-Control", ""), url
+        reader = client.get(url.replace(f"{small_corpus.q_draft.pk}", f"{small_corpus.q_focus.pk}"))
+        assert "private" not in reader.get("Cache-Control", ""), url
+
+
 def test_a_token_or_a_session_cookie_bypasses_the_cache(client, small_corpus):
     client.get("/themes/")
     stored = page_keys()
