@@ -94,6 +94,19 @@ class Person(models.Model):
     def get_absolute_url(self):
         return reverse("kb:person", args=[self.slug])
 
+    @property
+    def other_names(self) -> list[str]:
+        """The aliases a reader would see as other names: not the name itself, and one of
+        each spelling whatever its case ("lei jun" and "Lei jun" are the import's matter)."""
+        seen = {" ".join(self.name.split()).casefold()}
+        names = []
+        for alias in self.aliases if isinstance(self.aliases, list) else []:
+            key = " ".join(str(alias).split()).casefold()
+            if key and key not in seen:
+                seen.add(key)
+                names.append(str(alias).strip())
+        return names
+
     def clean(self):
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
             raise ValidationError({"aliases": "Aliases must be a list of names."})

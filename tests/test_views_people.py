@@ -23,7 +23,7 @@ def test_it_shows_a_persons_published_quotes_and_sources(client, small_corpus):
     assert {s.slug for s in response.context["sources"]} == {"lei-jun-on-focus", "the-millet-model"}
     html = response.content.decode()
     assert c.q_draft.text not in html
-    assert "Also named: Lei, lei jun" in html
+    assert "Also named: Lei</p>" in html  # not "lei jun": his name in lower case
 
 
 def test_it_shows_the_sources_an_interviewer_speaks_in(client, small_corpus):
@@ -58,3 +58,14 @@ class TestSeedCorpus:
             assert response.status_code == 200
             published = Quote.objects.published().filter(speaker=person).count()
             assert response.context["page"].paginator.count == published
+
+
+def test_a_person_is_also_named_by_each_other_spelling_once(client, small_corpus):
+    person = small_corpus.p_focus.speaker
+    person.aliases = [person.name, person.name.lower(), "Lei", " lei ", "Mr. Lei", ""]
+    person.save()
+    html = client.get(person.get_absolute_url()).content.decode()
+    assert "Also named: Lei, Mr. Lei</p>" in html
+    person.aliases = [person.name.upper()]
+    person.save()
+    assert "Also named" not in client.get(person.get_absolute_url()).content.decode()
