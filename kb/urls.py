@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from kb import views
 from kb.cache import public_page
@@ -12,6 +15,13 @@ from kb.sitemaps import SITEMAPS
 from kb.views.health import healthz
 
 app_name = "kb"
+
+
+@require_safe
+def favicon(request):
+    """The icon the pages link to (a 302: its static name changes with its content)."""
+    return redirect(static("img/favicon.svg"))
+
 
 # Every page is the same for all anonymous readers: served whole from the cache
 # (kb.cache.public_page). The exports stream: they are never cached.
@@ -42,4 +52,6 @@ urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),  # DJANGO_ADMIN_PATH, "admin/" by default
     # No trailing slash, and matched as is: APPEND_SLASH never redirects a probe.
     path("healthz", healthz, name="healthz"),
+    # Browsers and crawlers ask for /favicon.ico whatever the pages link to.
+    path("favicon.ico", favicon, name="favicon"),
 ]

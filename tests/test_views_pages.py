@@ -5,6 +5,7 @@ import re
 from html import unescape
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from factories import build_source, make_claim, make_quote, more_quotes, small_corpus_fixture  # noqa: F401
@@ -319,3 +320,12 @@ def test_a_javascript_url_never_becomes_a_link_or_a_citation_url(client, db):
     assert "javascript:" not in html
     assert "fragment-link" in html
     assert http_url("javascript:alert(1)") == "" and http_url(" JavaScript:x") == ""
+
+
+def test_the_site_has_an_icon_where_browsers_look_for_it(client, small_corpus):
+    html = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == icon
+    assert finders.find("img/favicon.svg").endswith("favicon.svg")  # a file collectstatic ships
+    assert icon.startswith("/static/img/favicon")
