@@ -6,6 +6,7 @@ from django.db.models import F
 
 from kb import search
 from kb.models import Person, Quote, Source, Theme
+from kb.search.query import MAX_QUERY_LENGTH
 
 
 class StrictNullBooleanField(forms.NullBooleanField):
@@ -70,7 +71,12 @@ class QuoteFilter(filters.FilterSet):
             choices=[("", "any"), ("true", "featured only"), ("false", "not featured")]
         )
     )
-    q = filters.CharFilter(method="filter_words", label="Words")
+    q = filters.CharFilter(
+        method="filter_words",
+        label="Words",
+        # As the search box: the search reads no further (kb.search.query.MAX_QUERY_LENGTH).
+        widget=forms.TextInput(attrs={"maxlength": MAX_QUERY_LENGTH}),
+    )
     ordering = filters.ChoiceFilter(
         choices=[
             ("newest", "newest source"),

@@ -324,3 +324,11 @@ def test_it_groups_the_digits_of_large_counts(client, small_corpus):
     html = client.get("/search/?q=grouped&type=quote").content.decode()
     assert '<span class="count">1,200</span>' in html
     assert "1,200 quotes for “grouped”" in html
+
+
+def test_a_very_long_query_is_bounded_in_the_form_and_its_chip(client, small_corpus):
+    long = "price " * 2000  # 12,000 characters
+    html = client.get("/quotes/", {"q": long}).content.decode()
+    assert re.search(r'<input type="text" name="q" value="[^"]*" maxlength="500"', html)
+    chip = re.search(r'title="Remove this filter">(Words: [^<]*) <span', html).group(1)
+    assert len(chip) <= 120 and chip.endswith("…")
