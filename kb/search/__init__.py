@@ -231,9 +231,10 @@ def base_queryset(kind: str, *, user=None, theme=None, speaker=None) -> QuerySet
 
     Drafts are found by staff only; boilerplate passages (page chrome) by nobody.
     """
-    from kb.models import Claim, Passage, Principle, Quote, Source
+    from kb.models import Source
 
-    quotes = Quote.objects.visible_to(user if _is_staff(user) else None)
+    # The same rows the facets count from (FACET_ARMS): one definition of each.
+    quotes = _visible_quotes(user)
     if kind == "quote":
         queryset = quotes
         if theme is not None:
@@ -241,24 +242,24 @@ def base_queryset(kind: str, *, user=None, theme=None, speaker=None) -> QuerySet
         if speaker is not None:
             queryset = queryset.filter(speaker=speaker)
     elif kind == "passage":
-        queryset = Passage.objects.public()
+        queryset = _public_passages(user)
         if theme is not None:
             queryset = queryset.filter(pk__in=quotes.filter(themes=theme).values("passage"))
         if speaker is not None:
             queryset = queryset.filter(speaker=speaker)
     elif kind == "principle":
-        queryset = Principle.objects.visible_to(user if _is_staff(user) else None)
+        queryset = _visible_principles(user)
         if theme is not None:
             queryset = queryset.filter(pk__in=queryset.filter(themes=theme).values("pk"))
         if speaker is not None:
-            cited = Claim.objects.filter(passage__speaker=speaker).values("principle")
+            cited = _claims(user).filter(passage__speaker=speaker).values("principle")
             queryset = queryset.filter(pk__in=cited)
     elif kind == "source":
         queryset = Source.objects.all()
         if theme is not None:
             queryset = queryset.filter(pk__in=quotes.filter(themes=theme).values("source"))
         if speaker is not None:
-            spoken = Passage.objects.public().filter(speaker=speaker).values("source")
+            spoken = _public_passages(user).filter(speaker=speaker).values("source")
             queryset = queryset.filter(pk__in=spoken)
     else:
         raise ValueError(f"Unknown search type {kind!r}: use one of {', '.join(TYPES)}.")
