@@ -3,25 +3,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.shortcuts import redirect
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.decorators.http import require_safe
 
 from kb import views
 from kb.cache import public_page
 from kb.feeds import LatestQuotesFeed, ThemeQuotesFeed
 from kb.sitemaps import SITEMAPS
+from kb.views.assets import favicon
 from kb.views.health import healthz
 
 app_name = "kb"
-
-
-@require_safe
-def favicon(request):
-    """The icon the pages link to (a 302: its static name changes with its content)."""
-    return redirect(static("img/favicon.svg"))
-
 
 # Every page is the same for all anonymous readers: served whole from the cache
 # (kb.cache.public_page). The exports stream: they are never cached.
