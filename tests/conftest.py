@@ -1,7 +1,7 @@
-"""Shared fixtures: the seeded corpus loaded through the same command operators use."""
+"""Shared fixtures: the seeded corpus as the command operators use writes it."""
 
 import pytest
-from django.core.management import call_command
+from seed_rows import load_seed_rows
 
 
 @pytest.fixture(autouse=True)
@@ -15,8 +15,9 @@ def plain_static_storage(settings):
 
 @pytest.fixture
 def corpus(db):
-    """The seeded Lei Jun corpus, loaded by ``load_seed_corpus`` (the real importer)."""
-    call_command("load_seed_corpus", verbosity=0)
+    """The seeded Lei Jun corpus: the rows ``load_seed_corpus`` (the real importer) writes
+    (see ``tests.seed_rows``)."""
+    load_seed_rows()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The seeded corpus: what an editor curated, anchored to exact words, loaded idempotently."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -69,3 +70,69 @@ def test_verify_corpus_reports_a_drifted_quote(corpus):
     Quote.objects.filter(pk=quote.pk).update(text=quote.text + " (edited)")
     with pytest.raises(Exception, match="1 problem"):
         call_command("verify_corpus", stdout=StringIO(), stderr=StringIO())
+
+
+# A tsvector's lexemes with their weights, without positions: the triggers join a quote's
+# theme names in the order the database reads them (the order rows were written in), which
+# moves positions but changes nothing a search finds.
+TSVECTOR_ENTRY = re.compile(r"'((?:[^']|'')*)':([0-9A-D,]+)")
+
+
+def _lexemes(vector: str | None) -> list | None:
+    if vector is None:
+        return None
+    return sorted(
+        (lexeme, position.lstrip("0123456789") or "D")
+        for lexeme, positions in TSVECTOR_ENTRY.findall(vector)
+        for position in positions.split(",")
+    )
+
+
+def _stored_state() -> dict:
+    """Every row of every table but their times of writing, and the search index's rows."""
+    from django.apps import apps
+    from django.db import connection, models
+
+    from kb.search import sqlite
+
+    state = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == "kb_contentversion":
+            continue
+        names = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if not isinstance(f, models.DateTimeField) and not f.generated
+        ]
+        rows = list(model._base_manager.order_by("pk").values(*names))
+        for row in rows:
+            if "search_vector" in row:
+                row["search_vector"] = _lexemes(row["search_vector"])
+        state[model._meta.label] = rows
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for table, *_ in sqlite.DOCUMENTS.values():
+                cursor.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid")
+                state[table] = cursor.fetchall()
+    return state
+
+
+@pytest.mark.django_db
+def test_the_corpus_fixture_writes_the_rows_and_index_the_loader_writes():
+    from django.db import transaction
+    from seed_rows import load_seed_rows, restart_ids
+
+    def rolled_back(write):
+        with transaction.atomic():
+            write()
+            state = _stored_state()
+            transaction.set_rollback(True)
+        return state
+
+    rolled_back(load_seed_rows)  # the fixture's rows are kept (if no test kept them yet)
+    written_by_fixture = rolled_back(load_seed_rows)
+    written_by_loader = rolled_back(
+        lambda: (restart_ids(), call_command("load_seed_corpus", verbosity=0))
+    )
+    assert sum(map(len, written_by_loader.values())) > 300  # the corpus, history and index
+    assert written_by_fixture == written_by_loader
