@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from kb.admin.importing import NO_TEXT
 from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status
 
 URL = "/admin/kb/source/import/"
@@ -388,3 +389,62 @@ def test_it_imports_a_front_matter_title_and_a_labelled_first_paragraph(admin_cl
     first = source.passages.get(number=1)
     assert first.speaker.name == "QA interviewer"
     assert source.text[first.start : first.end] == first.text
+
+
+@pytest.fixture
+def editor(client, django_user_model):
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("setup_roles", verbosity=0)
+    user = django_user_model.objects.create_user("editor", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editor"))
+    client.force_login(user)
+    return client
+
+
+def test_it_offers_publish_only_to_users_who_may_publish(editor, admin_client):
+    assert 'name="publish"' not in editor.get(URL).content.decode()
+    assert 'name="replace"' in editor.get(URL).content.decode()
+    assert 'name="publish"' in admin_client.get(URL).content.decode()
+
+
+def test_it_refuses_a_forged_publish_from_an_editor(editor):
+    response = preview(editor, INTERVIEW, **METADATA)
+    assert 'name="publish"' not in response.content.decode()
+    refused = confirm(editor, response, publish="on")
+    assert refused.status_code == 200
+    assert "You may not publish quotes" in form_errors(refused)
+    assert counts() == (0, 0, 0, 0)
+    refused = preview(editor, INTERVIEW, publish="true", **METADATA)
+    assert "You may not publish quotes" in form_errors(refused)
+    assert confirm(editor, response).status_code == 302
+    assert set(Quote.objects.values_list("status", flat=True)) == {Status.DRAFT}
+
+
+def test_it_reports_a_speaker_name_too_long_at_preview(admin_client):
+    text = f"---\ntitle: Long\ninterviewer: {'N' * 300}\n---\nQ: Why?\n\nA: Because.\n"
+    response = preview(admin_client, text, kind="interview")
+    assert "bad interviewer" in form_errors(response)
+    assert "300 characters, at most 200" in form_errors(response)
+    assert response.context["plan"] is None
+    assert 'name="confirm"' not in response.content.decode()
+    assert counts() == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        (f"---\ntitle: Long\nauthor: {'A' * 201}\n---\nBody.\n", "bad author"),
+        (f"---\ntitle: Long\npublisher: {'P' * 201}\n---\nBody.\n", "bad publisher"),
+        ("---\ntitle: Only metadata\n---\n", "the text after the front matter is empty"),
+        ("A title\n\nA text with a \x00 in it.\n", "contains a NUL character"),
+    ],
+    ids=["author", "publisher", "no-body", "nul"],
+)
+def test_it_reports_what_confirm_would_refuse_at_preview(admin_client, text, words):
+    response = preview(admin_client, text)
+    assert words in form_errors(response)
+    assert NO_TEXT not in form_errors(response)
+    assert 'name="confirm"' not in response.content.decode()
+    assert counts() == (0, 0, 0, 0)

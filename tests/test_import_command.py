@@ -196,3 +196,34 @@ def test_replace_reanchors_curated_quotes_and_keeps_the_lost_ones(db, profile):
     assert lost.source.text[lost.start : lost.end] == lost.text  # still exact, on the old text
     assert lost.source != current
     assert "kept as draft" in out
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        (
+            f"---\ntitle: Long\ninterviewer: {'N' * 300}\n---\nQ: Why?\n\nA: Because.\n",
+            "interviewer",
+        ),
+        (f"---\ntitle: Long\nsubject: {'S' * 300}\n---\nAn essay.\n", "subject"),
+        (f"---\ntitle: Long\nauthor: {'A' * 201}\n---\nAn essay.\n", "author"),
+        ("---\ntitle: Only metadata\n---\n", "the text after the front matter is empty"),
+    ],
+    ids=["interviewer", "subject", "author", "no-body"],
+)
+def test_metadata_the_database_would_refuse_exits_2_in_one_line(db, tmp_path, profile, text, words):
+    bad = tmp_path / "longsub.txt"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        run(str(profile), str(bad))  # the good file first: the batch must roll back
+    assert error.value.returncode == 2
+    message = str(error.value)
+    assert "longsub.txt" in message and words in message and "\n" not in message
+    assert counts() == (0, 0, 0)
+
+
+def test_publish_by_an_operator_still_publishes(db, tmp_path):
+    path = tmp_path / "interview.txt"
+    path.write_text(INTERVIEW, encoding="utf-8")
+    run(str(path), "--title", "India", "--publish")
+    assert set(Quote.objects.values_list("status", flat=True)) == {Status.PUBLISHED}

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from kb.ingest.pipeline import plan_from_bytes, plan_import
-from kb.ingest.plan import IngestError, KnownPerson, PlannedPerson, SourceMetadata
+from kb.ingest.plan import (
+    METADATA_MAX_CHARS,
+    PERSON_NAME_MAX_CHARS,
+    IngestError,
+    KnownPerson,
+    PlannedPerson,
+    SourceMetadata,
+    check_plan,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ESSAY = (ROOT / "kb/corpus/000_0c933901258e9bd6.txt").read_text(encoding="utf-8")
@@ -166,3 +174,49 @@ def test_it_is_fast_enough_for_a_megabyte():
     elapsed = time.perf_counter() - started
     assert len(text) > 1_000_000 and len(plan.passages) > 3000
     assert len(text) / elapsed > 300_000, f"{len(text) / elapsed / 1e6:.2f} MB/s"
+
+
+LONG_NAME = "N" * 201
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (f"---\ninterviewer: {LONG_NAME}\n---\nQ: Why?\n\nA: Because.\n", "bad interviewer 'NNN"),
+        (f"---\nsubject: {LONG_NAME}\n---\nAn essay.\n", "bad subject 'NNN"),
+        (f"---\nauthor: {LONG_NAME}\n---\nAn essay.\n", "bad author 'NNN"),
+        (f"---\npublisher: {LONG_NAME}\n---\nAn essay.\n", "bad publisher 'NNN"),
+        ("---\nlanguage: en-aaaaaaaa-bbbbbbbb-c\n---\nText.\n", "bad language 'en-aaa"),
+        ("---\ntitle: Only metadata\n---\n", "the text after the front matter is empty"),
+        ("---\ntitle: Only metadata\n---\n  \n", "the text after the front matter is empty"),
+    ],
+    ids=["interviewer", "subject", "author", "publisher", "language", "no-body", "blank-body"],
+)
+def test_it_reports_what_the_database_would_refuse_when_planning(data, message):
+    with pytest.raises(IngestError) as error:
+        plan_from_bytes(data.encode("utf-8"), {})
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_it_reports_a_speaker_name_too_long_for_a_person():
+    plan = plan_import("Q: Why?\n\nA: Because.\n", SourceMetadata(kind="interview"))
+    plan.people.append(PlannedPerson(LONG_NAME))
+    with pytest.raises(IngestError, match=r"^bad speaker name 'NNN.*201 characters, at most 200$"):
+        check_plan(plan)
+
+
+def test_it_accepts_names_and_metadata_at_the_limits():
+    at_limit = "N" * 200
+    options = {"author": at_limit, "publisher": at_limit, "interviewer": at_limit}
+    plan = plan_from_bytes(b"Q: Why?\n\nA: Because.\n", {**options, "kind": "interview"})
+    assert plan.metadata.interviewer == at_limit
+    check_plan(plan)
+
+
+def test_its_limits_are_the_database_fields():
+    from kb.models import Person, Source
+
+    assert PERSON_NAME_MAX_CHARS == Person._meta.get_field("name").max_length
+    for key in ("author", "publisher", "language"):
+        assert METADATA_MAX_CHARS[key] == Source._meta.get_field(key).max_length

@@ -28,6 +28,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from kb.curation import can_publish
 from kb.ingest.decode import describe_size_limit
 from kb.ingest.frontmatter import (
     FRONT_MATTER_KEYS,
@@ -38,7 +39,7 @@ from kb.ingest.frontmatter import (
 from kb.ingest.pipeline import plan_from_bytes
 from kb.ingest.plan import ImportPlan, IngestError
 from kb.ingest.store import known_people, slug_for, store_plan
-from kb.models import Source
+from kb.models import Quote, Source
 
 TEMPLATE = "admin/kb/import_source.html"
 METADATA_FIELDS = FRONT_MATTER_KEYS
@@ -48,6 +49,14 @@ EXCERPT_CHARS = 100
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 NO_TEXT = "Upload a .txt file or paste the text."
+NUL_IN_TEXT = (
+    "The pasted text contains a NUL character (U+0000), which no text document holds: "
+    "remove it, or upload the file."
+)
+NO_PUBLISH = (
+    "You may not publish quotes: import them as drafts (untick “publish”) and a reviewer "
+    "will publish them (the “publish_quote” permission)."
+)
 TWO_TEXTS = "Upload a file or paste the text, not both."
 NOT_PREVIEWED = "Preview the import before confirming it."
 CHANGED = (
@@ -97,6 +106,8 @@ class ImportSourceForm(forms.Form):
         strip=False,  # every offset indexes the text: keep it exactly
         label="Or paste the text",
         widget=forms.Textarea(attrs={"rows": 16, "cols": 100, "class": "vLargeTextField"}),
+        # CharField refuses U+0000 with a generic message; say which text has it.
+        error_messages={"null_characters_not_allowed": NUL_IN_TEXT},
     )
     # After a preview: the text's bytes, their name and sha256, and the server's token.
     data = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
@@ -143,9 +154,14 @@ class ImportSourceForm(forms.Form):
     STEP_ONE_FIELDS = ("file", "text")
     HIDDEN_FIELDS = ("data", "name", "sha256", "token")
 
-    def __init__(self, *args, max_bytes: int, **kwargs):
+    def __init__(self, *args, max_bytes: int, may_publish: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_bytes = max_bytes
+        # Publishing needs kb.publish_quote, as in the publish action and the change form:
+        # without it the option is not offered, and a forged "publish" is refused in clean().
+        self.may_publish = may_publish
+        if not may_publish:
+            del self.fields["publish"]
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -197,7 +213,9 @@ class ImportSourceForm(forms.Form):
             bool(cleaned.get("text")),
             bool(cleaned.get("data")),
         ]
-        if "file" in self.errors or "data" in self.errors:
+        if not self.may_publish and forms.BooleanField().to_python(self.data.get("publish")):
+            self.add_error(None, NO_PUBLISH)
+        if "file" in self.errors or "text" in self.errors or "data" in self.errors:
             return cleaned
         if sum(given) > 1:
             raise forms.ValidationError(TWO_TEXTS)
@@ -226,7 +244,7 @@ class ImportSourceForm(forms.Form):
         return [self[name] for name in METADATA_FIELDS]
 
     def choice_fields(self):
-        return [self["publish"], self["replace"]]
+        return [self[name] for name in ("publish", "replace") if name in self.fields]
 
 
 def preview_token(digest: str, options: dict) -> str:
@@ -260,11 +278,12 @@ def import_source_view(model_admin, request):
     if not can_import(request):
         raise PermissionDenied
     max_bytes = settings.KB_IMPORT_MAX_BYTES
+    form_options = {"max_bytes": max_bytes, "may_publish": can_publish(request.user, Quote)}
     if request.method != "POST":
-        form = ImportSourceForm(max_bytes=max_bytes)
+        form = ImportSourceForm(**form_options)
         return _render(model_admin, request, form)
 
-    form = ImportSourceForm(request.POST, request.FILES, max_bytes=max_bytes)
+    form = ImportSourceForm(request.POST, request.FILES, **form_options)
     if not form.is_valid():
         carried = _carried_from(form)
         return _render(model_admin, request, form, carried=carried)
@@ -296,7 +315,7 @@ def import_source_view(model_admin, request):
                 result = store_plan(
                     plan,
                     slug=slug_for(plan),
-                    publish=form.cleaned_data["publish"],
+                    publish=form.may_publish and form.cleaned_data.get("publish", False),
                     replace=form.cleaned_data["replace"],
                 )
         except IngestError as error:

@@ -27,7 +27,7 @@ from kb.ingest.passages import (
     split_lines,
     split_long_paragraph,
 )
-from kb.ingest.plan import ImportPlan, KnownPerson, PlannedPassage, SourceMetadata
+from kb.ingest.plan import ImportPlan, KnownPerson, PlannedPassage, SourceMetadata, check_plan
 from kb.ingest.quotes import QuoteSource, extract_quotes
 from kb.ingest.speakers import (
     ParagraphTurn,
@@ -53,17 +53,21 @@ def plan_from_bytes(
     max_bytes: int = DEFAULT_MAX_BYTES,
     passage_limit: int = PASSAGE_LIMIT,
 ) -> ImportPlan:
-    """decode -> front matter -> metadata (``options`` win) -> :func:`plan_import`."""
+    """decode -> front matter -> metadata (``options`` win) -> :func:`plan_import` ->
+    :func:`check_plan` (what the database would refuse, reported before anything is written).
+    """
     text = decode_bytes(data, name=name, max_bytes=max_bytes)
     front, body = split_front_matter(text)
     metadata = build_metadata(front, options)
-    return plan_import(
+    plan = plan_import(
         body,
         metadata,
         known_people,
         passage_limit=passage_limit,
         front_matter_title=front.get("title", ""),
     )
+    check_plan(plan)
+    return plan
 
 
 def plan_import(

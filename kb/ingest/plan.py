@@ -84,3 +84,41 @@ class ImportPlan:
     @property
     def boilerplate_count(self) -> int:
         return sum(1 for p in self.passages if p.is_boilerplate)
+
+
+# What the database holds (kb.models, ``max_length``): a plan this module lets through must
+# never fail ``full_clean()`` later in store_plan, after the preview said it was fine.
+# tests/test_ingest_pipeline.py checks they match the model fields.
+PERSON_NAME_MAX_CHARS = 200  # Person.name
+METADATA_MAX_CHARS = {
+    "author": 200,  # Source.author
+    "publisher": 200,  # Source.publisher
+    "language": 20,  # Source.language
+    # They name people (Person.name), as the admin form's fields of the same name say.
+    "subject": PERSON_NAME_MAX_CHARS,
+    "interviewer": PERSON_NAME_MAX_CHARS,
+}
+
+
+def check_plan(plan: ImportPlan) -> None:
+    """Refuse (:class:`IngestError`, one line) a plan the database could not store.
+
+    Run on every plan made from a file or a form (``plan_from_bytes``), so the command and
+    the admin's preview report the problem before anything is written, and again by
+    ``store_plan`` for plans made another way. The title is not checked: the admin lets
+    the editor fill in a missing one after the preview, and a long one is cut to fit.
+    """
+    if not plan.text.strip():
+        raise IngestError("the text after the front matter is empty")
+    for key, limit in METADATA_MAX_CHARS.items():
+        value = getattr(plan.metadata, key)
+        if len(value) > limit:
+            raise IngestError(_too_long(key, value, limit))
+    for person in plan.people:
+        if len(person.name) > PERSON_NAME_MAX_CHARS:
+            raise IngestError(_too_long("speaker name", person.name, PERSON_NAME_MAX_CHARS))
+
+
+def _too_long(what: str, value: str, limit: int) -> str:
+    shown = repr(value) if len(value) <= 40 else f"{value[:40]!r}…"
+    return f"bad {what} {shown}: {len(value)} characters, at most {limit}"

@@ -19,7 +19,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from kb import search
-from kb.ingest.plan import ImportPlan, IngestError, KnownPerson
+from kb.ingest.plan import ImportPlan, IngestError, KnownPerson, check_plan
 from kb.models import Claim, Passage, Person, Quote, Source, Status, unique_slug
 
 BATCH_SIZE = 1000
@@ -116,6 +116,9 @@ def store_plan(
     meta = plan.metadata
     if not meta.title.strip():
         raise IngestError("no title: give --title or a 'title:' line in the front matter")
+    # plan_from_bytes checked already; a plan made another way is checked here, so a long
+    # speaker name is the importer's one-line message, not a ValidationError from Person.
+    check_plan(plan)
     cache = people_cache if people_cache is not None else {}
     with transaction.atomic():
         # One query for both: the same text stored already, and the source holding the slug.
