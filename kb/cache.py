@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
@@ -114,8 +114,17 @@ def page_etag(request, *parts) -> str:
     return quote_etag(fragment_key(request, *parts)[:32])
 
 
+# HTTP dates count whole seconds: a page served in the second of a change, then changed
+# again within that second, would still match its If-Modified-Since. Such a page has no
+# Last-Modified (its ETag still validates). A second more for clocks of other workers.
+LAST_MODIFIED_SETTLED = timedelta(seconds=2)
+
+
 def page_last_modified(request, *args, **kwargs):
-    return request_version(request).changed
+    changed = request_version(request).changed
+    if timezone.now() - changed.replace(microsecond=0) < LAST_MODIFIED_SETTLED:
+        return None
+    return changed
 
 
 def cached(key: str, compute, seconds: int = FRAGMENT_SECONDS):

@@ -5,9 +5,12 @@ content version that every change renews; these tests change the content between
 requests of the same page, as an editor in the admin would, and read the page again.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 from factories import small_corpus_fixture  # noqa: F401
 
 from kb.cache import bump_version, current_version
@@ -74,6 +77,7 @@ def test_it_keeps_staff_and_readers_apart(staff_client, small_corpus):
 def test_it_answers_a_conditional_get_until_the_content_changes(client, small_corpus, page):
     quote = small_corpus.q_focus
     url = f"/quotes/{quote.pk}/" if page == "quote" else f"/sources/{quote.source.slug}/"
+    settled()
     first = client.get(url)
     etag = first["ETag"]
     assert first["Last-Modified"]
@@ -84,6 +88,27 @@ def test_it_answers_a_conditional_get_until_the_content_changes(client, small_co
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 200
     assert again["ETag"] != etag
+    since = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 200
+
+
+def settled(seconds: int = 10):
+    """The last change made ``seconds`` ago."""
+    ContentVersion.objects.update(changed=timezone.now() - timedelta(seconds=seconds))
+
+
+@pytest.mark.parametrize("page", ["quote", "source"])
+def test_a_page_served_in_the_second_of_a_change_has_no_last_modified(client, small_corpus, page):
+    # Else a change later in the same second would match its If-Modified-Since (HTTP dates
+    # count whole seconds) and a client sending only that would keep the stale page.
+    quote = small_corpus.q_focus
+    url = f"/quotes/{quote.pk}/" if page == "quote" else f"/sources/{quote.source.slug}/"
+    bump_version()
+    first = client.get(url)
+    assert "Last-Modified" not in first and first["ETag"]
+    cache.clear()
+    settled()
+    assert client.get(url)["Last-Modified"]
 
 
 def test_staff_and_readers_get_different_etags(staff_client, small_corpus):
