@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import OuterRef, Subquery
 
+from kb.ingest.passages import CLOSING_MARKS
 from kb.models import Claim, Passage, Person, Principle, Quote, SearchAlias, Source, Status, Theme
 
 # Status changes that need the "publish" permission of the model (publish_quote …).
@@ -74,11 +75,14 @@ def _spans_of(passage: Passage) -> tuple[list[Quote], list]:
     return list(passage.quotes.all()), list(passage.claims.all())
 
 
+def _excerpt(text: str, length: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def _describe(obj) -> str:
     kind = "quote" if isinstance(obj, Quote) else "claim"
-    text = " ".join(str(obj.text).split())
-    text = text if len(text) <= 60 else text[:59] + "…"
-    return f"{kind} “{text}” ({obj.start}–{obj.end})"
+    return f"{kind} “{_excerpt(obj.text)}” ({obj.start}–{obj.end})"
 
 
 def _renumber(passages: list[Passage]) -> None:
@@ -99,6 +103,103 @@ def _renumber(passages: list[Passage]) -> None:
         passage.save(update_fields=["number"])
 
 
+# How many published quotes and claims a refusal to hide a passage names (then "n more").
+BOILERPLATE_NAMED = 5
+
+
+def published_holdings(passage: Passage) -> list:
+    """The published quotes of ``passage`` and the claims of published principles citing it:
+    what readers reach through links to the passage (``/quotes/<id>/``, ``#p-N``)."""
+    quotes = passage.quotes.filter(status=Status.PUBLISHED).order_by("start", "pk")
+    claims = (
+        passage.claims.filter(principle__status=Status.PUBLISHED)
+        .select_related("principle")
+        .order_by("start", "pk")
+    )
+    return [*quotes, *claims]
+
+
+def check_boilerplate(passage: Passage) -> None:
+    """Refuse (ValidationError) marking ``passage`` as boilerplate while it holds published
+    quotes or claims of published principles.
+
+    A boilerplate passage is hidden from readers, while a published quote or principle
+    stays public and links to it: a missing ``#p-N`` anchor and a 404 passage page.
+    Draft quotes and claims of unpublished principles are no obstacle.
+    """
+    held = published_holdings(passage)
+    if not held:
+        return
+    names = [
+        f"the published quote “{_excerpt(obj.text)}”"
+        if isinstance(obj, Quote)
+        else f"a claim of the published principle “{obj.principle.title}”"
+        for obj in held[:BOILERPLATE_NAMED]
+    ]
+    if len(held) > BOILERPLATE_NAMED:
+        names.append(f"{len(held) - BOILERPLATE_NAMED} more")
+    raise ValidationError(
+        f"¶{passage.number} cannot be marked as boilerplate (hidden from readers): it holds "
+        + ", ".join(names)
+        + ". Unpublish them or move them to another passage first."
+    )
+
+
+# A split point with no whitespace on either side is still between sentences after
+# full-width terminal punctuation (Chinese and Japanese put no space between sentences:
+# "…很重要。我们…"). ASCII "." is not enough there: "3.5", "xiaomi.com".
+SENTENCE_END_WITHOUT_SPACE = "。！？；…"
+
+
+def _at_boundary(text: str, i: int) -> bool:
+    """Is ``text[:i] | text[i:]`` between two words (whitespace) or two sentences?"""
+    if text[i - 1].isspace() or text[i].isspace():
+        return True
+    if text[i] in CLOSING_MARKS:
+        return False
+    before = text[:i].rstrip(CLOSING_MARKS)
+    return bool(before) and before[-1] in SENTENCE_END_WITHOUT_SPACE
+
+
+def check_split_point(passage: Passage, at: int) -> tuple[int, int]:
+    """Refuse (ValidationError) a split of ``passage`` at ``at`` (an offset into the
+    source's text) unless it is between two words or sentences, with words on both sides,
+    and outside every quote and claim; return the bounds ``(first_end, second_start)``.
+
+    Messages speak of the position in the passage's text (0 is its first character), as
+    the admin's split form does, not of the offset in the source.
+    """
+    text, position = passage.text, at - passage.start
+    if not 0 < position < len(text):
+        raise ValidationError(
+            f"Position {position} is not inside passage ¶{passage.number}: choose one from "
+            f"1 to {len(text) - 1} (0 is its first character, {len(text)} its end)."
+        )
+    if not _at_boundary(text, position):
+        context = text[max(0, position - 12) : position] + "|" + text[position : position + 12]
+        raise ValidationError(
+            f"Position {position} is inside a word (“{' '.join(context.split())}”): "
+            "split at a space or line break between two words, or between two sentences."
+        )
+    first_end = passage.start + len(text[:position].rstrip())
+    second_start = at + (len(text[position:]) - len(text[position:].lstrip()))
+    if first_end <= passage.start or second_start >= passage.end:
+        raise ValidationError(
+            "Both parts of a split passage need words: choose a point between two words."
+        )
+    quotes, claims = _spans_of(passage)
+    inside = [
+        obj for obj in [*quotes, *claims] if not (obj.end <= first_end or obj.start >= second_start)
+    ]
+    if inside:
+        raise ValidationError(
+            f"Cannot split ¶{passage.number} at position {position}: the point is inside "
+            + ", ".join(_describe(obj) for obj in inside)
+            + ". Choose a point outside every quote and claim."
+        )
+    return first_end, second_start
+
+
 @dataclass
 class SplitResult:
     first: Passage
@@ -112,31 +213,13 @@ def split_passage(passage: Passage, at: int, *, reason: str = "") -> SplitResult
 
     The whitespace around the split point is left between the two passages (as the
     importer does). Quotes and claims keep their offsets; those after the split point are
-    anchored to the new passage. A split point inside a quote's or claim's span is refused.
+    anchored to the new passage. A split point inside a word, or inside a quote's or
+    claim's span, is refused (:func:`check_split_point`).
     """
     passage = Passage.objects.select_for_update().select_related("source").get(pk=passage.pk)
     text = passage.source.text
-    if not passage.start < at < passage.end:
-        raise ValidationError(
-            f"The split point {at} is not inside passage ¶{passage.number} "
-            f"({passage.start}–{passage.end})."
-        )
-    first_end = passage.start + len(text[passage.start : at].rstrip())
-    second_start = at + (len(text[at : passage.end]) - len(text[at : passage.end].lstrip()))
-    if first_end <= passage.start or second_start >= passage.end:
-        raise ValidationError(
-            "Both parts of a split passage need words: choose a point between two words."
-        )
+    first_end, second_start = check_split_point(passage, at)
     quotes, claims = _spans_of(passage)
-    inside = [
-        obj for obj in [*quotes, *claims] if not (obj.end <= first_end or obj.start >= second_start)
-    ]
-    if inside:
-        raise ValidationError(
-            f"Cannot split ¶{passage.number} at {at}: the point is inside "
-            + ", ".join(_describe(obj) for obj in inside)
-            + ". Choose a point outside every quote and claim."
-        )
     source = passage.source
     following = list(source.passages.filter(number__gt=passage.number).order_by("number"))
     # Make room for the new number first (highest first, so numbers stay unique).
@@ -529,11 +612,14 @@ __all__ = [
     "add_theme",
     "blockers",
     "can_publish",
+    "check_boilerplate",
+    "check_split_point",
     "check_transition",
     "deleted_records",
     "merge_passages",
     "merge_people",
     "merge_themes",
+    "published_holdings",
     "remove_theme",
     "restore_deleted",
     "set_speaker",

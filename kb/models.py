@@ -9,6 +9,7 @@ traced to exact words, and ``verify_corpus`` can prove that nothing drifted.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -44,6 +45,17 @@ def tracked(**options) -> CuratedHistory:
     # The search vector is derived data filled by the database: never part of a revision.
     excluded = ["search_vector", *options.pop("excluded_fields", [])]
     return CuratedHistory(excluded_fields=excluded, **options)
+
+
+def has_visible_characters(text: str) -> bool:
+    """False for a name made only of spaces, controls and invisible format characters
+    (a zero-width space looks like nothing on every page that lists it)."""
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
+
+
+def require_visible_name(name: str) -> None:
+    if not has_visible_characters(name):
+        raise ValidationError({"name": "A name needs at least one visible character."})
 
 
 def unique_slug(model, value: str, *, max_length: int = 80, exclude_pk=None) -> str:
@@ -108,8 +120,12 @@ class Person(models.Model):
         return names
 
     def clean(self):
+        require_visible_name(self.name)
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) for a in self.aliases):
             raise ValidationError({"aliases": "Aliases must be a list of names."})
+        # PostgreSQL's jsonb cannot store U+0000 (a database error); refused on every backend.
+        if any("\x00" in alias for alias in self.aliases):
+            raise ValidationError({"aliases": "Null characters are not allowed."})
 
     def save(self, *args, **kwargs):
         if not self.slug:
@@ -134,6 +150,9 @@ class Theme(models.Model):
 
     def get_absolute_url(self):
         return reverse("kb:theme", args=[self.slug])
+
+    def clean(self):
+        require_visible_name(self.name)
 
     def save(self, *args, **kwargs):
         if not self.slug:
@@ -304,6 +323,20 @@ class Passage(models.Model):
             raise ValidationError("The passage text must be exactly source.text[start:end].")
 
 
+def existing_passage(citing) -> Passage:
+    """The passage a quote or claim cites; a form error if it is gone (a revert to a version
+    cited a passage merged or split since)."""
+    try:
+        return citing.passage
+    except Passage.DoesNotExist:
+        raise ValidationError(
+            {
+                "passage": "This passage no longer exists (it was merged or split since): "
+                "choose the passage that holds these words now."
+            }
+        ) from None
+
+
 def span_errors(source: Source, passage: Passage, start: int, end: int, text: str | None) -> dict:
     """What is wrong with the span ``start:end`` cited from ``passage`` (empty when right)."""
     if passage.source_id != source.pk:
@@ -362,7 +395,10 @@ class Quote(models.Model):
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="quotes")
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
-    passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="quotes")
+    # RESTRICT, not PROTECT: a passage holding quotes is never deleted on its own, but a
+    # source is deleted with its passages and the quotes in them (the admin still refuses
+    # while one is published: SourceAdmin.get_deleted_objects).
+    passage = models.ForeignKey(Passage, on_delete=models.RESTRICT, related_name="quotes")
     # SET_NULL: an unnamed source ("a person close to the company") has no person either.
     speaker = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
@@ -415,7 +451,14 @@ class Quote(models.Model):
     def clean(self):
         if not self.source_id or not self.passage_id:
             return
-        errors = span_errors(self.source, self.passage, self.start, self.end, self.text)
+        passage = existing_passage(self)
+        errors = span_errors(self.source, passage, self.start, self.end, self.text)
+        if not errors and self.status == Status.PUBLISHED and passage.is_boilerplate:
+            # Readers never see a boilerplate passage: the quote's links would lead nowhere.
+            errors = {
+                "status": f"Passage ¶{passage.number} is marked as boilerplate (hidden from "
+                "readers): unmark it before publishing a quote from it."
+            }
         if errors:
             raise ValidationError(errors)
 
@@ -522,10 +565,18 @@ class Claim(models.Model):
         if self.passage_id is None:
             if self.start is not None or self.end is not None:
                 raise ValidationError("A span needs a passage.")
+            if self.principle_id and self.principle.status == Status.PUBLISHED:
+                raise ValidationError(
+                    {
+                        "passage": "A claim of a published principle needs its evidence: keep a "
+                        "passage, start and end, or put the principle back in draft first."
+                    }
+                )
             return
         if self.start is None or self.end is None or self.start >= self.end:
             raise ValidationError("Evidence needs start < end.")
-        errors = span_errors(self.passage.source, self.passage, self.start, self.end, None)
+        passage = existing_passage(self)
+        errors = span_errors(passage.source, passage, self.start, self.end, None)
         if errors:
             raise ValidationError(errors)
 

@@ -381,3 +381,171 @@ def test_it_shows_the_seeded_corpus_in_the_admin(admin_client, corpus, model):
     assert admin_client.get(admin_url(model, "changelist")).status_code == 200
     for obj in model.objects.order_by("pk")[:3]:
         assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+
+# Big sources, passage deletion, boilerplate over published quotes -----------------------
+
+
+def import_paragraphs(title: str, paragraphs: list[str], kind: str = "interview") -> Source:
+    """A source of one passage per (short) paragraph, through the importer."""
+    from kb.ingest.pipeline import plan_import
+    from kb.ingest.plan import SourceMetadata
+    from kb.ingest.store import store_plan
+
+    text = "\n\n".join(paragraphs)
+    result = store_plan(plan_import(text, SourceMetadata(title=title, kind=kind)))
+    assert result.passages == len(paragraphs)
+    return result.source
+
+
+def import_interview(title: str, turns: int) -> Source:
+    """An interview of ``turns`` question/answer pairs (2 passages each, quotes of the answers)."""
+    return import_paragraphs(
+        title, [line for i in range(turns) for line in (f"Q: Why {i}?", f"Lei Jun: Because {i}.")]
+    )
+
+
+def source_form_data(source, **changes):
+    """The source change form's metadata fields (no passage rows)."""
+    data = {
+        "title": source.title,
+        "slug": source.slug,
+        "kind": source.kind,
+        "url": source.url,
+        "author": source.author,
+        "publisher": source.publisher,
+        "published": source.published.isoformat() if source.published else "",
+        "year": source.year or "",
+        "language": source.language,
+        "notes": source.notes,
+    }
+    data.update(changes)
+    return data
+
+
+def test_it_edits_a_big_sources_metadata_without_the_passage_inline(admin_client, db):
+    from kb.admin.sources import PASSAGE_INLINE_LIMIT
+
+    source = import_interview("A long interview", PASSAGE_INLINE_LIMIT // 2 + 10)
+    total = source.passages.count()
+    assert total > PASSAGE_INLINE_LIMIT
+    url = admin_url(Source, "change", source.pk)
+    response = admin_client.get(url)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"] == []
+    assert "passages-TOTAL_FORMS" not in body
+    # No row per passage: the page is the form and the text (a few hundred bytes).
+    assert len(body) < 60_000 + len(source.text)
+    passage_list = admin_url(Passage, "changelist") + f"?source__id__exact={source.pk}"
+    assert f"{total:,} passages: " in body
+    assert f'<a href="{passage_list}">edit them in the passage list</a>' in body.replace(
+        "&amp;", "&"
+    )
+    listed = admin_client.get(passage_list)
+    assert listed.status_code == 200 and listed.context["cl"].result_count == total
+
+    response = admin_client.post(url, source_form_data(source, notes="Checked against print."))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    source.refresh_from_db()
+    assert source.notes == "Checked against print."
+    assert source.passages.count() == total
+
+
+def test_it_keeps_the_passage_inline_on_a_small_source(admin_client, small_corpus):
+    source = small_corpus.source
+    response = admin_client.get(admin_url(Source, "change", source.pk))
+    (inline,) = response.context["inline_admin_formsets"]
+    assert len(inline.formset.forms) == 3
+    assert "3 passages, edited below" in response.content.decode()
+
+
+def test_it_deletes_no_passage_on_its_own(admin_client, small_corpus):
+    passage = small_corpus.passages[0]
+    delete_url = admin_url(Passage, "delete", passage.pk)
+    assert admin_client.get(delete_url).status_code == 403
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+    url = admin_url(Passage, "changelist")
+    assert "delete_selected" not in admin_client.get(url).content.decode()
+    data = {"action": "delete_selected", "_selected_action": [passage.pk], "post": "yes"}
+    admin_client.post(url, data)
+    assert Passage.objects.filter(pk=passage.pk).exists()
+    body = admin_client.get(admin_url(Passage, "change", passage.pk)).content.decode()
+    assert 'class="deletelink"' not in body
+
+
+@pytest.mark.parametrize("how", ["delete_view", "delete_selected"])
+def test_it_lets_a_superuser_delete_a_whole_source_with_its_passages(admin_client, db, how):
+    from kb.integrity import corpus_problems
+
+    # An essay without quotes: a quote protects its passage (Quote.passage is PROTECT), so
+    # the admin refuses to delete a source holding quotes until they are deleted.
+    source = import_paragraphs(
+        "To be deleted", [f"Part {i} of an essay." for i in range(3)], "essay"
+    )
+    if how == "delete_view":
+        url = admin_url(Source, "delete", source.pk)
+        response = admin_client.get(url)
+        assert response.status_code == 200 and not response.context["perms_lacking"]
+        response = admin_client.post(url, {"post": "yes"})
+    else:
+        url = admin_url(Source, "changelist")
+        data = {"action": "delete_selected", "_selected_action": [source.pk]}
+        response = admin_client.post(url, data)
+        assert response.status_code == 200 and not response.context["perms_lacking"]
+        response = admin_client.post(url, {**data, "post": "yes"})
+    assert response.status_code == 302
+    assert not Source.objects.filter(pk=source.pk).exists()
+    assert not Passage.objects.filter(source_id=source.pk).exists()
+    assert list(corpus_problems()) == []
+
+
+def passage_form_data(passage, **changes):
+    data = {"speaker": passage.speaker_id or ""}
+    if passage.is_boilerplate:
+        data["is_boilerplate"] = "on"
+    data.update(changes)
+    return data
+
+
+def test_it_refuses_hiding_a_passage_that_holds_published_quotes(admin_client, small_corpus):
+    passage = small_corpus.passages[1]  # a published quote, a draft, a published claim
+    url = admin_url(Passage, "change", passage.pk)
+    response = admin_client.post(url, passage_form_data(passage, is_boilerplate="on"))
+    assert response.status_code == 200
+    errors = str(response.context["errors"])
+    assert "published quote “Focus is the first word of our method.”" in errors
+    assert "published principle “Do few things”" in errors
+    assert not Passage.objects.get(pk=passage.pk).is_boilerplate
+    # A passage without published quotes or claims may be hidden.
+    question = small_corpus.passages[0]
+    url = admin_url(Passage, "change", question.pk)
+    response = admin_client.post(url, passage_form_data(question, is_boilerplate="on"))
+    assert response.status_code == 302
+    assert Passage.objects.get(pk=question.pk).is_boilerplate
+
+
+def test_it_refuses_hiding_a_passage_with_published_quotes_in_the_source_inline(
+    admin_client, small_corpus
+):
+    source, passages = small_corpus.source, small_corpus.passages
+    data = source_form_data(
+        source,
+        **{
+            "passages-TOTAL_FORMS": 3,
+            "passages-INITIAL_FORMS": 3,
+            "passages-MIN_NUM_FORMS": 0,
+            "passages-MAX_NUM_FORMS": 1000,
+        },
+    )
+    for i, passage in enumerate(passages):
+        data[f"passages-{i}-id"] = passage.pk
+        data[f"passages-{i}-source"] = source.pk
+        data[f"passages-{i}-speaker"] = passage.speaker_id
+    data["passages-2-is_boilerplate"] = "on"
+    response = admin_client.post(admin_url(Source, "change", source.pk), data)
+    assert response.status_code == 200
+    (inline,) = response.context["inline_admin_formsets"]
+    errors = str(inline.formset.errors[2])
+    assert "published quote “Users are our friends.”" in errors
+    assert not Passage.objects.get(pk=passages[2].pk).is_boilerplate

@@ -473,3 +473,24 @@ def test_it_clears_the_speaker_in_bulk_with_history_per_row(editor_client, small
     assert not Quote.objects.filter(pk__in=chosen, speaker__isnull=False).exists()
     rows = Quote.history.filter(id__in=chosen, history_change_reason="speaker set to nobody")
     assert sorted(rows.values_list("id", flat=True)) == sorted(chosen)
+
+
+def test_it_shows_a_split_inside_a_word_or_outside_the_passage_as_a_form_error(
+    editor_client, small_corpus
+):
+    passage = small_corpus.passages[0]  # "Q: Why does Millet make so few phones?"
+    url = admin_url(Passage, "changelist")
+    form = {"action": "split", "_selected_action": [passage.pk], "apply": "1"}
+    response = editor_client.post(url, {**form, "position": passage.text.index("hy")})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["position"]
+    assert "Position 4 is inside a word" in " ".join(errors)
+    response = editor_client.post(url, {**form, "position": 500})
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["position"])
+    assert "Position 500 is not inside passage ¶1" in errors and "from 1 to 37" in errors
+    assert small_corpus.source.passages.count() == 3
+    response = editor_client.post(url, {**form, "position": passage.text.index("Why")})
+    assert response.status_code == 302
+    assert small_corpus.source.passages.count() == 4
+    assert list(corpus_problems()) == []

@@ -147,3 +147,54 @@ def test_it_sets_up_roles_idempotently(db):
     assert {"publish_quote", "publish_principle"} <= set(
         reviewer.permissions.values_list("codename", flat=True)
     )
+
+
+def test_it_refuses_hiding_a_passage_that_holds_published_quotes_or_claims(small_corpus):
+    passage = small_corpus.passages[1]
+    with pytest.raises(ValidationError) as refused:
+        curation.check_boilerplate(passage)
+    message = " ".join(refused.value.messages)
+    assert "published quote “Focus is the first word of our method.”" in message
+    assert "published principle “Do few things”" in message
+    assert "We make one phone" not in message  # the draft quote is no obstacle
+    curation.set_status(small_corpus.focus_quote, Status.DRAFT)
+    with pytest.raises(ValidationError, match="published principle"):
+        curation.check_boilerplate(passage)
+    curation.set_status(small_corpus.principle, Status.DRAFT)
+    curation.check_boilerplate(passage)  # only drafts left: it may be hidden
+
+
+@pytest.mark.parametrize(
+    "words, at",
+    [("Q: Why", "Wh|y"), ("Q: Why", "Q|:"), ("Focus is", "Foc|us")],
+)
+def test_it_refuses_a_split_point_inside_a_word(small_corpus, words, at):
+    source = small_corpus.source
+    passage = Passage.objects.get(source=source, text__contains=words)
+    position = passage.text.index(at.replace("|", "")) + at.index("|")
+    with pytest.raises(ValidationError, match=f"Position {position} is inside a word"):
+        curation.split_passage(passage, passage.start + position)
+    assert source.passages.count() == 3
+
+
+def test_it_splits_between_sentences_without_a_space(db):
+    text = "雷军说：专注很重要。我们只做一款手机。"
+    source = Source.objects.create(title="Focus", text=text)
+    passage = Passage.objects.create(source=source, number=1, start=0, end=len(text), text=text)
+    with pytest.raises(ValidationError, match="inside a word"):
+        curation.split_passage(passage, text.index("重要"))
+    result = curation.split_passage(passage, text.index("我们"))
+    assert (result.first.text, result.second.text) == ("雷军说：专注很重要。", "我们只做一款手机。")
+    assert list(corpus_problems()) == []
+
+
+def test_it_names_an_out_of_range_split_point_as_a_position_in_the_passage(small_corpus):
+    passage = small_corpus.passages[1]
+    length = len(passage.text)
+    for position in (0, length, length + 5):
+        with pytest.raises(ValidationError) as refused:
+            curation.split_passage(passage, passage.start + position)
+        message = " ".join(refused.value.messages)
+        assert f"Position {position} is not inside passage ¶2" in message
+        assert f"from 1 to {length - 1}" in message
+        assert str(passage.start + position) not in message.replace(str(position), "")

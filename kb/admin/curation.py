@@ -6,13 +6,17 @@ that signals, and the history tracking that will listen to them, see every chang
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin import actions as admin_actions
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from kb import curation
+from kb.admin.autocomplete import SafeAutocompleteMixin, SafeAutocompleteSelect
 from kb.admin.history import CuratedAdmin, action_with_form
 from kb.models import Claim, Person, Principle, Quote, Status, Theme
 
@@ -104,14 +108,14 @@ def excerpt(text: str, length: int = 100) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def autocomplete(modeladmin, field_name: str) -> AutocompleteSelect:
+def autocomplete(modeladmin, field_name: str) -> SafeAutocompleteSelect:
     """The admin's search-as-you-type select for ``field_name`` of the admin's model.
 
     It asks /admin/autocomplete/ with that field (as an autocomplete_fields entry does), so
     the choices are the related admin's search results, for users who may view them.
     """
     field = modeladmin.model._meta.get_field(field_name)
-    return AutocompleteSelect(field, modeladmin.admin_site)
+    return SafeAutocompleteSelect(field, modeladmin.admin_site)
 
 
 def theme_choice_form(modeladmin) -> type[forms.Form]:
@@ -285,7 +289,7 @@ class ClaimFormSet(BaseInlineFormSet):
             raise ValidationError(CLAIM_REQUIRED)
 
 
-class ClaimInline(admin.TabularInline):
+class ClaimInline(SafeAutocompleteMixin, admin.TabularInline):
     # Claims keep their own revision history (kb.models.Claim.history): see the Claim admin.
     model = Claim
     formset = ClaimFormSet
@@ -367,7 +371,40 @@ class ClaimAdmin(CuratedAdmin):
     search_fields = ["text", "principle__title"]
     autocomplete_fields = ["principle", "passage"]
     fields = ["principle", "position", "text", "passage", "start", "end"]
+    actions = ["delete_selected"]
 
     @admin.display(boolean=True, description="evidence")
     def has_evidence(self, claim):
         return claim.has_evidence
+
+    def refuse_orphaning(self, request, claims) -> bool:
+        """Say so and return True if deleting ``claims`` would leave a published principle
+        with no claim with evidence (its page would cite nothing)."""
+        ids = [claim.pk for claim in claims]
+        orphaned = [
+            principle.title
+            for principle in Principle.objects.published().filter(claims__in=ids).distinct()
+            if not principle.claims.exclude(pk__in=ids).filter(passage__isnull=False).exists()
+        ]
+        if orphaned:
+            self.message_user(
+                request,
+                f"Not deleted: {', '.join(f'“{title}”' for title in orphaned)} would be left "
+                "without evidence. Put the principle back in draft first, or keep a claim "
+                "with evidence.",
+                messages.ERROR,
+            )
+        return bool(orphaned)
+
+    @admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        # Replaces the site-wide action of that name, checked first.
+        if self.refuse_orphaning(request, queryset):
+            return None
+        return admin_actions.delete_selected(self, request, queryset)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        claim = self.get_object(request, unquote(object_id))
+        if claim is not None and self.refuse_orphaning(request, [claim]):
+            return HttpResponseRedirect(reverse("admin:kb_claim_change", args=[claim.pk]))
+        return super().delete_view(request, object_id, extra_context)

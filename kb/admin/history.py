@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from kb import curation
+from kb.admin.autocomplete import SafeAutocompleteMixin
 from kb.curation import GUARDED_STATUSES, check_transition
 
 REASON_FIELD = "change_reason"
@@ -60,7 +61,7 @@ class CuratedForm(forms.ModelForm):
         return cleaned
 
 
-class CuratedAdmin(SimpleHistoryAdmin):
+class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = CuratedForm
     history_revert = True  # False: the history is shown, never reverted from here
     change_list_template = "admin/kb/change_list.html"  # the "Deleted … (n)" link

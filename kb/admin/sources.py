@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
@@ -15,9 +16,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, json_script
 
 from kb import curation
-from kb.admin.history import CuratedAdmin, action_with_form
+from kb.admin.autocomplete import SafeAutocompleteMixin
+from kb.admin.history import CuratedAdmin, CuratedForm, action_with_form
 from kb.admin.importing import can_import, import_source_view
-from kb.models import URL_SCHEME_MESSAGE, Passage, Source, Status
+from kb.models import URL_SCHEME_MESSAGE, Passage, Quote, Source, Status
 
 IMPORT_HINT = (
     "Sources are added by the importer (`manage.py import_source`, or “Import a source” "
@@ -27,15 +29,55 @@ IMPORT_HINT = (
 )
 
 
+# Up to this many passages the source's change page edits them inline; above, it links to
+# the passage list instead. Each inline row posts 3 or 4 fields (id, source, speaker,
+# boilerplate), and Django refuses a POST of more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+# (1,000) fields with a bare "Bad Request (400)": from about 330 passages on, even the
+# notes could not be saved. The page grew with them too (17 MB, ~50 s for 3,449 rows),
+# and a confirmed import lands there. 100 rows stay well under the limit and readable.
+PASSAGE_INLINE_LIMIT = 100
+
+
 def excerpt(text: str, length: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-class PassageInline(admin.TabularInline):
-    """The passages of a source: their text is the source's, only the labels are editable."""
+class BoilerplateRuleMixin:
+    """Refuses ticking "boilerplate" on a passage that readers reach through a published
+    quote or principle (``kb.curation.check_boilerplate``), in the passage's own form and
+    in the source page's inline rows alike."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("is_boilerplate")
+            and "is_boilerplate" in self.changed_data
+            and self.instance.pk is not None
+        ):
+            try:
+                curation.check_boilerplate(self.instance)
+            except ValidationError as exc:
+                self.add_error("is_boilerplate", exc)
+        return cleaned
+
+
+class PassageForm(BoilerplateRuleMixin, CuratedForm):
+    pass
+
+
+class PassageInlineForm(BoilerplateRuleMixin, forms.ModelForm):
+    pass
+
+
+class PassageInline(SafeAutocompleteMixin, admin.TabularInline):
+    """The passages of a source: their text is the source's, only the labels are editable.
+
+    Shown only up to PASSAGE_INLINE_LIMIT passages (``SourceAdmin.get_inline_instances``).
+    """
 
     model = Passage
+    form = PassageInlineForm
     fields = ["number", "start", "end", "text", "speaker", "is_boilerplate"]
     readonly_fields = ["number", "start", "end", "text"]
     autocomplete_fields = ["speaker"]
@@ -65,11 +107,12 @@ class SourceAdmin(CuratedAdmin):
         "language",
         "notes",
         "sha256",
+        "passage_list",
         "original",
         "created",
         "updated",
     ]
-    readonly_fields = ["sha256", "original", "created", "updated"]
+    readonly_fields = ["sha256", "passage_list", "original", "created", "updated"]
     inlines = [PassageInline]
     # The model's message for any bad address (the form field's own would say "Enter a
     # valid URL." even for a "javascript:" one, without naming the schemes accepted).
@@ -111,6 +154,32 @@ class SourceAdmin(CuratedAdmin):
     def has_add_permission(self, request):
         return False  # sources come from the importer, never from the add form
 
+    @staticmethod
+    def _passage_count(source) -> int:
+        total = getattr(source, "passage_total", None)  # annotated by get_queryset
+        return source.passages.count() if total is None else total
+
+    def get_inline_instances(self, request, obj=None):
+        # The same answer for the GET of the page and its POST: both load the source.
+        if obj is not None and self._passage_count(obj) > PASSAGE_INLINE_LIMIT:
+            return []
+        return super().get_inline_instances(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # PassageAdmin refuses every deletion (a passage deleted on its own leaves a hole
+        # in its source's tiling), which would make Django refuse to delete a source with
+        # its passages. Deleting the whole source leaves no hole: only the model's delete
+        # permission is asked for here (superusers have it; the editors' roles do not).
+        codename = get_permission_codename("delete", Passage._meta)
+        if request.user.has_perm(f"{Passage._meta.app_label}.{codename}"):
+            perms_needed.discard(Passage._meta.verbose_name)
+        # Draft quotes (the importer's candidates) go with their source, so that a source
+        # imported by mistake can be deleted; a published quote is kept until unpublished.
+        published = Quote.objects.published().filter(source__in=objs).order_by("pk")
+        protected = [*protected, *(f"Published quote: {quote}" for quote in published)]
+        return deleted, counts, perms_needed, protected
+
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
             messages.info(request, IMPORT_HINT)
@@ -125,6 +194,25 @@ class SourceAdmin(CuratedAdmin):
     def quotes(self, source):
         return f"{source.quote_total} ({source.published_quote_total})"
 
+    @admin.display(description="passages")
+    def passage_list(self, source):
+        total = self._passage_count(source)
+        url = (
+            reverse("admin:kb_passage_changelist")
+            + "?"
+            + urlencode({"source__id__exact": source.pk})
+        )
+        if total > PASSAGE_INLINE_LIMIT:
+            return format_html(
+                '{} passages: <a href="{}">edit them in the passage list</a>.', f"{total:,}", url
+            )
+        return format_html(
+            '{} passage{}, edited below (or in <a href="{}">the passage list</a>).',
+            f"{total:,}",
+            "" if total == 1 else "s",
+            url,
+        )
+
     @admin.display(description="original text")
     def original(self, source):
         return format_html(
@@ -138,9 +226,21 @@ class SplitForm(forms.Form):
     position = forms.IntegerField(
         min_value=1,
         label="Split before character",
-        help_text="Position in the passage's text (0 is its first character); the whitespace "
-        "there stays between the two passages.",
+        help_text="Position in the passage's text (0 is its first character): between two "
+        "words or two sentences; the whitespace there stays between the two passages.",
     )
+    passage = None  # the passage to split: set by ``for_passage``
+
+    @classmethod
+    def for_passage(cls, passage):
+        return type(cls.__name__, (cls,), {"passage": passage})
+
+    def clean_position(self):
+        # The split's own checks (kb.curation.check_split_point), as an error on the field:
+        # the form is shown again with the passage's text, to choose another point.
+        position = self.cleaned_data["position"]
+        curation.check_split_point(self.passage, self.passage.start + position)
+        return position
 
 
 @admin.register(Passage)
@@ -154,6 +254,7 @@ class PassageAdmin(CuratedAdmin):
     fields = ["source", "number", "start", "end", "quote_selection", "speaker", "is_boilerplate"]
     readonly_fields = ["source", "number", "start", "end", "quote_selection"]
     autocomplete_fields = ["speaker"]
+    form = PassageForm
     actions = ["split", "merge"]
 
     class Media:
@@ -204,7 +305,7 @@ class PassageAdmin(CuratedAdmin):
             self,
             request,
             queryset,
-            form=SplitForm,
+            form=SplitForm.for_passage(passage),
             title=f"Split {passage}",
             apply=apply,
             intro=passage.text,
@@ -236,6 +337,12 @@ class PassageAdmin(CuratedAdmin):
 
     def has_add_permission(self, request):
         return False  # passages come from the importer
+
+    def has_delete_permission(self, request, obj=None):
+        # A passage deleted on its own leaves a hole in its source's tiling (verify_corpus
+        # fails): merge it into a neighbour instead. A source is still deleted with its
+        # passages (SourceAdmin.get_deleted_objects).
+        return False
 
     @admin.display(description="text")
     def snippet(self, passage):

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 
 from kb import curation
-from kb.admin.history import CuratedAdmin, action_with_form
+from kb.admin.history import CuratedAdmin, CuratedForm, action_with_form
 from kb.models import Person, SearchAlias, Status, Theme
 
 
@@ -44,8 +44,30 @@ def published(relation: str) -> Count:
     return Count(relation, filter=Q(**{f"{relation}__status": Status.PUBLISHED}), distinct=True)
 
 
+class NamesField(forms.CharField):
+    """A list of names typed one per line: a JSON list was hard to type, and an emptied
+    field (no names) was refused as not a list."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
+
+    def prepare_value(self, value):
+        return "\n".join(map(str, value)) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in super().to_python(value).splitlines() if line.strip()]
+
+
+class PersonForm(CuratedForm):
+    aliases = NamesField(
+        required=False,
+        help_text="Other names the texts use for this person (“Lei”, “Mr. Lei”), one per "
+        "line: the importer recognises speaker labels by them.",
+    )
+
+
 @admin.register(Person)
 class PersonAdmin(CuratedAdmin):
+    form = PersonForm
     actions = ["merge"]
     list_display = ["name", "slug", "alias_list", "quote_total", "passage_total"]
     search_fields = ["name", "slug", "aliases"]

@@ -1,0 +1,201 @@
+"""Edits in the admin that would break what readers are shown are refused with a message,
+never saved and never a server error: evidence of published principles, reverts to
+versions whose passage is gone, tampered or unstorable form values."""
+
+import pytest
+from api_factories import small_corpus_fixture  # noqa: F401
+from test_admin import admin_url, quote_form_data
+
+from kb import curation
+from kb.models import Claim, Passage, Person, Principle, Quote, Source, Theme
+
+
+def claim_form_data(claim, **changes):
+    data = {
+        "principle": claim.principle_id,
+        "position": claim.position,
+        "text": claim.text,
+        "passage": claim.passage_id or "",
+        "start": "" if claim.start is None else claim.start,
+        "end": "" if claim.end is None else claim.end,
+    }
+    data.update(changes)
+    return data
+
+
+def error_text(response) -> str:
+    return " ".join(str(e) for e in response.context["errors"]) if response.context else ""
+
+
+def test_a_claim_of_a_published_principle_keeps_its_evidence(admin_client, small_corpus):
+    claim = small_corpus.principle.claims.order_by("position").first()
+    response = admin_client.post(
+        admin_url(Claim, "change", claim.pk), claim_form_data(claim, passage="", start="", end="")
+    )
+    assert response.status_code == 200
+    assert "published principle" in error_text(response)
+    claim.refresh_from_db()
+    assert claim.passage_id is not None
+
+
+def test_a_draft_principles_claim_may_lose_its_evidence(admin_client, small_corpus):
+    small_corpus.principle.status = "draft"
+    small_corpus.principle.save()
+    claim = small_corpus.principle.claims.order_by("position").first()
+    response = admin_client.post(
+        admin_url(Claim, "change", claim.pk), claim_form_data(claim, passage="", start="", end="")
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.passage_id is None
+
+
+def test_it_refuses_to_delete_the_last_evidence_of_a_published_principle(
+    admin_client, small_corpus
+):
+    principle = small_corpus.principle
+    claims = list(principle.claims.order_by("position"))
+    chosen = [c.pk for c in claims]
+    for data in (
+        {"action": "delete_selected", "_selected_action": chosen},
+        {"action": "delete_selected", "_selected_action": chosen, "post": "yes"},
+    ):
+        response = admin_client.post(admin_url(Claim, "changelist"), data, follow=True)
+        assert response.status_code == 200
+        assert "Do few things" in response.content.decode()
+        assert "would be left without evidence" in response.content.decode()
+    response = admin_client.post(admin_url(Claim, "delete", claims[0].pk), {"post": "yes"})
+    assert response.status_code == 302
+    response = admin_client.post(admin_url(Claim, "delete", claims[1].pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert principle.claims.count() == 1  # the second was the last with evidence: kept
+    assert Principle.objects.get(pk=principle.pk).claims.filter(passage__isnull=False).exists()
+
+
+def test_it_deletes_claims_when_evidence_remains_or_the_principle_is_a_draft(
+    admin_client, small_corpus
+):
+    principle = small_corpus.principle
+    first = principle.claims.order_by("position").first()
+    draft_claim = small_corpus.draft_principle.claims.get()
+    response = admin_client.post(
+        admin_url(Claim, "changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [first.pk, draft_claim.pk],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not Claim.objects.filter(pk__in=[first.pk, draft_claim.pk]).exists()
+    assert principle.claims.count() == 1
+
+
+def test_reverting_to_a_version_whose_passage_was_merged_away_is_a_form_error(
+    admin_client, small_corpus
+):
+    quote = small_corpus.friends_quote  # in the third passage
+    quote.note = "before the merge"
+    quote.save()
+    old = quote.history.order_by("-history_id").first()
+    second, third = small_corpus.passages[1], small_corpus.passages[2]
+    merged = curation.merge_passages(second, third)
+    quote.refresh_from_db()
+    quote.note = "after the merge"
+    quote.save()
+    gone = {second.pk, third.pk} - {merged.pk}
+    assert old.passage_id in gone
+    url = admin_url(Quote, "simple_history", quote.pk, old.history_id)
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, quote_form_data(old.instance, themes=[]))
+    assert response.status_code == 200
+    assert "passage" in error_text(response).lower()
+    quote.refresh_from_db()
+    assert (quote.passage_id, quote.note) == (merged.pk, "after the merge")
+
+
+@pytest.mark.parametrize("field", ["speaker", "passage", "source"])
+def test_a_tampered_choice_is_a_form_error(admin_client, small_corpus, field):
+    quote = small_corpus.focus_quote
+    response = admin_client.post(
+        admin_url(Quote, "change", quote.pk), quote_form_data(quote, **{field: "abc"})
+    )
+    assert response.status_code == 200
+    assert "valid choice" in error_text(response)
+
+
+def test_a_tampered_claim_passage_is_a_form_error(admin_client, small_corpus):
+    claim = small_corpus.principle.claims.order_by("position").first()
+    response = admin_client.post(
+        admin_url(Claim, "change", claim.pk), claim_form_data(claim, passage="abc")
+    )
+    assert response.status_code == 200
+    assert "valid choice" in error_text(response)
+
+
+def test_an_alias_with_a_nul_is_a_form_error(admin_client, db):
+    response = admin_client.post(
+        admin_url(Person, "add"), {"name": "Someone", "slug": "", "aliases": "Some\nS\x00x"}
+    )
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in error_text(response)
+    assert not Person.objects.filter(name="Someone").exists()
+
+
+def test_aliases_are_typed_one_per_line_and_may_be_emptied(admin_client, db):
+    url = admin_url(Person, "add")
+    data = {"name": "Someone", "slug": "someone", "aliases": " Some One\n\nMr. One \n"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    person = Person.objects.get(name="Someone")
+    assert person.aliases == ["Some One", "Mr. One"]
+    change = admin_url(Person, "change", person.pk)
+    assert "Some One\nMr. One</textarea>" in admin_client.get(change).content.decode()
+    response = admin_client.post(change, {"name": "Someone", "slug": person.slug, "aliases": ""})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.aliases == []
+
+
+@pytest.mark.parametrize("model", [Person, Theme])
+def test_a_name_of_invisible_characters_is_refused(admin_client, db, model):
+    response = admin_client.post(admin_url(model, "add"), {"name": "\u200b \u200d", "slug": "x"})
+    assert response.status_code == 200
+    assert "visible character" in error_text(response)
+    assert not model.objects.exists()
+
+
+def test_a_quote_of_a_boilerplate_passage_is_not_published(admin_client, small_corpus):
+    quote = small_corpus.draft_quote
+    Passage.objects.filter(pk=quote.passage_id).update(is_boilerplate=True)
+    url = admin_url(Quote, "change", quote.pk)
+    response = admin_client.post(url, quote_form_data(quote, status="published"))
+    assert response.status_code == 200
+    assert "boilerplate" in error_text(response)
+    quote.refresh_from_db()
+    assert quote.status == "draft"
+    assert admin_client.post(url, quote_form_data(quote, note="kept")).status_code == 302
+
+
+def test_a_source_goes_with_its_draft_quotes_but_not_with_a_published_one(
+    admin_client, small_corpus
+):
+    source = small_corpus.other_source
+    url = admin_url(Source, "delete", source.pk)
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 200  # the confirmation page, listing what keeps it
+    assert "Published quote: Speed matters." in response.content.decode()
+    assert Source.objects.filter(pk=source.pk).exists()
+
+    Quote.objects.filter(source=source).update(status="draft")  # e.g. importer candidates
+    Claim.objects.filter(passage__source=source).delete()  # claims keep their evidence
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Source.objects.filter(pk=source.pk).exists()
+    assert not Quote.objects.filter(source_id=source.pk).exists()
+
+
+def test_a_passage_holding_a_quote_is_not_deleted_on_its_own(small_corpus):
+    from django.db.models import RestrictedError
+
+    with pytest.raises(RestrictedError):
+        small_corpus.passages[2].delete()  # two quotes, no claim
