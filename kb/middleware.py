@@ -6,6 +6,7 @@
 - ``DatabaseUnavailableMiddleware``: a lost database answers 503 in the site's design (JSON
   under /api/), not a traceback; the next request reconnects once the database is back.
 - ``PublicPageCacheMiddleware``: anonymous readers get whole pages from the cache.
+- ``MovedPagesMiddleware``: a page asked for under an earlier slug redirects (kb.moved).
 """
 
 import base64
@@ -18,11 +19,12 @@ from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.template.loader import get_template
 from django.utils.cache import patch_cache_control
 
 from kb.cache import cached_page, page_cache_key, storable_page, store_page
+from kb.moved import current_address
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +170,24 @@ class PrivateResponsesMiddleware:
 
 
 RETRY_AFTER_SECONDS = 30
+
+
+class MovedPagesMiddleware:
+    """A page not found under a slug it had before (renamed in the admin): 301 to its
+    current address, so links and citations made earlier keep working (kb.moved)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and request.method in ("GET", "HEAD"):
+            address = current_address(request)
+            if address:
+                return HttpResponsePermanentRedirect(address)
+        return None
 
 
 def database_unavailable(request) -> HttpResponse:

@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kb.middleware.PrivateResponsesMiddleware",
+    # After authentication: a draft principle's new address is told to staff only.
+    "kb.middleware.MovedPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change in the revision history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
