@@ -601,6 +601,22 @@ class SearchAlias(models.Model):
         arrow = "⇄" if self.two_way else "→"
         return f"{self.term} {arrow} {self.means}"
 
+    def clean(self):
+        if " ".join(self.term.split()) == " ".join(self.means.split()):
+            raise ValidationError({"means": "A term cannot mean itself."})
+        # Searches ignore case and spacing: so does the comparison with other aliases. (Not
+        # above: "lei jun → Lei Jun" is how an editor gives a name its spelling.)
+        term, means = (" ".join(str(v).split()).casefold() for v in (self.term, self.means))
+        same = SearchAlias.objects.exclude(pk=self.pk)
+        for other in same.filter(term__iexact=self.term.strip()) | same.filter(
+            term__iexact=self.means.strip()
+        ):
+            pair = tuple(" ".join(v.split()).casefold() for v in (other.term, other.means))
+            if pair == (term, means):
+                raise ValidationError(f"“{other}” says this already.")
+            if pair == (means, term) and other.two_way:
+                raise ValidationError(f"“{other}” says this already (both ways).")
+
 
 class ContentVersion(models.Model):
     """One row whose token changes with every change to the content (``kb.cache``).

@@ -199,3 +199,31 @@ def test_a_passage_holding_a_quote_is_not_deleted_on_its_own(small_corpus):
 
     with pytest.raises(RestrictedError):
         small_corpus.passages[2].delete()  # two quotes, no claim
+
+
+@pytest.mark.parametrize(
+    ("term", "means", "message"),
+    [
+        ("loop", " loop ", "cannot mean itself"),
+        ("MILLET", "xiaomi", "says this already"),
+        ("Xiaomi", "Millet", "both ways"),
+    ],
+)
+def test_an_alias_saying_nothing_new_is_refused(admin_client, db, term, means, message):
+    from kb.models import SearchAlias
+
+    SearchAlias.objects.create(term="Millet", means="Xiaomi", two_way=True)
+    data = {"term": term, "means": means, "two_way": "on"}
+    response = admin_client.post(admin_url(SearchAlias, "add"), data)
+    assert response.status_code == 200
+    assert message in error_text(response)
+    assert SearchAlias.objects.count() == 1
+
+
+def test_a_one_way_alias_may_be_completed_by_its_reverse(admin_client, db):
+    from kb.models import SearchAlias
+
+    SearchAlias.objects.create(term="EV", means="electric car", two_way=False)
+    data = {"term": "electric car", "means": "EV"}
+    assert admin_client.post(admin_url(SearchAlias, "add"), data).status_code == 302
+    assert SearchAlias.objects.count() == 2
