@@ -34,10 +34,14 @@ SITE_NAME = "Lei Jun knowledge base"
 CSL_TYPES = {
     "interview": "interview",
     "article": "article-magazine",
-    "essay": "article",
+    # Not CSL's "article": CSL 1.0.2 defines it as a preprint ("Preprint, …" in Chicago).
+    "essay": "webpage",
     "profile": "article-magazine",
     "speech": "speech",
 }
+# Types whose publisher is where the work appears (the magazine, the website): CSL's
+# container-title. Others name it as the publisher only (both printed it twice in APA).
+CSL_CONTAINED = {"article-magazine", "webpage"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Cited:
     source: object
     number: int | None = None  # the passage's ¶ number
     speaker: str = ""
+    quote: int | None = None  # the quote's id, when a quote is cited
 
     @property
     def locator(self) -> str:
@@ -68,7 +73,7 @@ def cited(obj) -> Cited:
     """A Quote, a Passage or a Source, read as a ``Cited``."""
     if hasattr(obj, "passage"):  # a quote
         speaker = obj.speaker.name if obj.speaker_id else ""
-        return Cited(obj.source, obj.passage.number, speaker)
+        return Cited(obj.source, obj.passage.number, speaker, obj.pk)
     if hasattr(obj, "number"):  # a passage
         speaker = obj.speaker.name if obj.speaker_id else ""
         return Cited(obj.source, obj.number, speaker)
@@ -162,8 +167,14 @@ def bibtex_escape(text: str) -> str:
 
 
 def bibtex_key(c: Cited) -> str:
+    """One key per cited thing: quotes of the same ¶ differ by their id (a bibliography or
+    Zotero keeps one entry per key)."""
     key = re.sub(r"[^A-Za-z0-9-]", "", c.source.slug) or "source"
-    return f"{key}-p{c.number}" if c.number is not None else key
+    if c.number is not None:
+        key += f"-p{c.number}"
+    if c.quote is not None:
+        key += f"-q{c.quote}"
+    return key
 
 
 def bibtex(obj) -> str:
@@ -182,7 +193,11 @@ def bibtex(obj) -> str:
     if source.published:
         fields.append(("month", f"{source.published:%b}".lower()))
     if http_url(source.url):
-        fields.append(("url", http_url(source.url).replace("%", r"\%").replace("#", r"\#")))
+        # Verbatim: biblatex and the url package read this field as is (an escaped "%"
+        # would keep its backslash in the link); only what would unbalance it is encoded.
+        url = http_url(source.url)
+        url = url.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+        fields.append(("url", url))
     if source.language:
         fields.append(("language", bibtex_escape(source.language)))
     if c.locator:
@@ -216,8 +231,8 @@ def csl_item(obj, *, item_id: str = "") -> dict:
     elif c.quoted_in:
         item["note"] = f"Quoted in {c.quoted_in}"  # CSL has no role for who quoted an author
     if source.publisher:
-        item["container-title"] = source.publisher
-        item["publisher"] = source.publisher
+        where = "container-title" if item["type"] in CSL_CONTAINED else "publisher"
+        item[where] = source.publisher
     if source.published:
         day = source.published
         item["issued"] = {"date-parts": [[day.year, day.month, day.day]]}

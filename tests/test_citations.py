@@ -110,7 +110,7 @@ def test_chicago_cites_a_passage_with_its_speaker():
 def test_bibtex_is_a_misc_entry_with_a_key_and_the_locator():
     quote, _, _ = make(published=datetime.date(2014, 3, 12))
     entry = citations.bibtex(quote)
-    assert entry.startswith("@misc{lei-jun-on-focus-p3,\n")
+    assert entry.startswith("@misc{lei-jun-on-focus-p3-q7,\n")
     assert "  author = {{Lei Jun}},\n" in entry
     assert "  title = {{Lei Jun on focus}},\n" in entry
     assert "  howpublished = {Fortune},\n" in entry
@@ -130,6 +130,21 @@ def test_bibtex_escapes_latex_specials():
     assert entry.startswith("@misc{lei-jun-on-focus,")
 
 
+def test_bibtex_keys_differ_for_quotes_of_one_paragraph_and_its_passage():
+    quote, passage, source = make()
+    other = Quote(pk=8, source=source, passage=passage, text="We focus more.")
+    keys = [citations.bibtex_key(citations.cited(obj)) for obj in (quote, other, passage)]
+    assert keys == ["lei-jun-on-focus-p3-q7", "lei-jun-on-focus-p3-q8", "lei-jun-on-focus-p3"]
+    assert citations.csl_item(other)["id"] == "lei-jun-on-focus-p3-q8"
+
+
+def test_bibtex_keeps_a_url_verbatim_but_balanced():
+    _, _, source = make(url="https://example.com/a%20b?x=1&y=2#frag{1}")
+    entry = citations.bibtex(source)
+    assert "  url = {https://example.com/a%20b?x=1&y=2#frag%7B1%7D},\n" in entry
+    assert entry.count("{") == entry.count("}")
+
+
 def test_bibtex_without_author_date_or_url():
     quote, _, _ = bare()
     entry = citations.bibtex(quote)
@@ -144,12 +159,11 @@ def test_csl_json_is_a_list_of_one_item_with_the_paragraph_locator():
     quote, _, _ = make(published=datetime.date(2014, 3, 12))
     (item,) = json.loads(citations.csl_json(quote))
     assert item == {
-        "id": "lei-jun-on-focus-p3",
+        "id": "lei-jun-on-focus-p3-q7",
         "type": "interview",
         "title": "Lei Jun on focus",
         "author": [{"literal": "Lei Jun"}],
         "interviewer": [{"literal": "A. Reporter"}],
-        "container-title": "Fortune",
         "publisher": "Fortune",
         "issued": {"date-parts": [[2014, 3, 12]]},
         "URL": "https://example.com/fortune/lei-jun",
@@ -162,7 +176,8 @@ def test_csl_json_is_a_list_of_one_item_with_the_paragraph_locator():
 def test_csl_json_of_an_essay_and_of_a_bare_source():
     quote, _, _ = make(kind=Source.Kind.ESSAY, author="Lei Jun")
     item = citations.csl_item(quote)
-    assert item["type"] == "article" and item["author"] == [{"literal": "Lei Jun"}]
+    assert item["type"] == "webpage" and item["author"] == [{"literal": "Lei Jun"}]
+    assert item["container-title"] == "Fortune" and "publisher" not in item
     assert item["issued"] == {"date-parts": [[2014]]}
     (item,) = json.loads(citations.csl_json(bare()[2]))
     assert set(item) == {"id", "type", "title", "language"}
