@@ -476,3 +476,14 @@ def test_the_docs_pages_use_local_assets_only(client, db, url):
 def test_the_root_still_lists_the_resources(client, db):
     body = get_json(client, "/api/")
     assert set(body) == {"sources", "quotes", "principles", "themes", "people"}
+
+
+def test_a_cached_list_page_links_to_the_host_it_was_asked_on(client, db, settings):
+    from kb.models import Theme
+
+    Theme.objects.bulk_create(Theme(name=f"Theme {n}", slug=f"theme-{n}") for n in range(60))
+    settings.ALLOWED_HOSTS = ["kb.example", "mirror.example"]
+    first = client.get("/api/themes/", HTTP_HOST="kb.example").json()
+    again = client.get("/api/themes/", HTTP_HOST="mirror.example").json()
+    assert first["next"].startswith("http://kb.example/api/themes/?")
+    assert again["next"].startswith("http://mirror.example/api/themes/?")

@@ -78,8 +78,9 @@ class CachedListMixin:
     def list(self, request, *args, **kwargs):
         renderer = request.accepted_renderer
         as_bytes = isinstance(renderer, JSONRenderer)
+        # The host too: ``next``, ``previous`` and every ``url`` in the page are absolute.
         key = "api-list:" + fragment_key(
-            request, request.get_full_path(), "bytes" if as_bytes else "data"
+            request, request.get_host(), request.get_full_path(), "bytes" if as_bytes else "data"
         )
         cached = cache.get(key)
         if cached is not None:
