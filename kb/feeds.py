@@ -9,6 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.text import Truncator
 
 from kb.models import Quote, Theme
@@ -33,7 +34,10 @@ class QuoteFeed(Feed):
         source = quote.source
         who = quote.speaker.name if quote.speaker_id else quote.attribution or "Unnamed speaker"
         year = f" ({source.year})" if source.year else ""
-        return f"“{quote.text}” — {who}, {source.title}{year}, ¶ {quote.passage.number}."
+        summary = f"“{quote.text}” — {who}, {source.title}{year}, ¶ {quote.passage.number}."
+        # Atom's summary is type="html": readers parse it as HTML after the XML, so the plain
+        # text is HTML-escaped first ("a <b> c" would otherwise turn bold).
+        return escape(summary)
 
     def item_link(self, quote):
         return quote.get_absolute_url()

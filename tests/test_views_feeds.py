@@ -107,7 +107,11 @@ def test_the_feeds_escape_hostile_text(client, small_corpus):
     Quote.objects.filter(pk=small_corpus.q_focus.pk).update(text="<script>alert(1)</script> &")
     content = client.get("/feeds/quotes.atom").content.decode()
     assert "<script>" not in content
-    ET.fromstring(content)  # still well-formed XML
+    root = ET.fromstring(content)  # still well-formed XML
+    # The summary is HTML (type="html"): its text, once read from the XML, is still escaped.
+    summaries = [e.find(f"{ATOM}summary") for e in root.findall(f"{ATOM}entry")]
+    assert all(s.get("type") == "html" for s in summaries)
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in s.text for s in summaries)
 
 
 def test_the_feeds_run_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
