@@ -30,6 +30,22 @@ class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+class YearField(forms.IntegerField):
+    """A year: a whole number (NumberFilter's decimal field read "2014.5" as 2014), in the
+    range the column holds (a bigger one overflows SQLite's integers)."""
+
+    default_error_messages = {"invalid": "Enter a year as a whole number, such as 2014."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 32767)  # PositiveSmallIntegerField
+        super().__init__(**kwargs)
+
+
+class YearFilter(filters.NumberFilter):
+    field_class = YearField
+
+
 class QuoteFilter(filters.FilterSet):
     """Quote list filters; the parameter names are a public contract (pages and API)."""
 
@@ -63,9 +79,9 @@ class QuoteFilter(filters.FilterSet):
         queryset=Source.objects.only("pk", "slug", "title"),
     )
     kind = filters.ChoiceFilter(field_name="source__kind", choices=Source.Kind.choices)
-    year = filters.NumberFilter(field_name="source__year")
-    year_min = filters.NumberFilter(field_name="source__year", lookup_expr="gte", label="From")
-    year_max = filters.NumberFilter(field_name="source__year", lookup_expr="lte", label="To")
+    year = YearFilter(field_name="source__year")
+    year_min = YearFilter(field_name="source__year", lookup_expr="gte", label="From")
+    year_max = YearFilter(field_name="source__year", lookup_expr="lte", label="To")
     featured = StrictBooleanFilter(
         widget=forms.Select(
             choices=[("", "any"), ("true", "featured only"), ("false", "not featured")]
@@ -131,8 +147,8 @@ class SourceFilter(filters.FilterSet):
     """Source list filters: kind, year range, a person speaking, words in the title."""
 
     kind = filters.ChoiceFilter(choices=Source.Kind.choices)
-    year_min = filters.NumberFilter(field_name="year", lookup_expr="gte", label="From")
-    year_max = filters.NumberFilter(field_name="year", lookup_expr="lte", label="To")
+    year_min = YearFilter(field_name="year", lookup_expr="gte", label="From")
+    year_max = YearFilter(field_name="year", lookup_expr="lte", label="To")
     speaker = filters.ModelChoiceFilter(
         field_name="passages__speaker",
         to_field_name="slug",

@@ -299,8 +299,11 @@ def test_it_answers_400_naming_a_malformed_parameter(client, small_corpus, param
     assert isinstance(body[name], list) and body[name]
 
 
-def test_it_says_enter_a_number_for_year_abc(client, small_corpus):
-    assert get_json(client, "/api/quotes/", status=400, year="abc") == {"year": ["Enter a number."]}
+YEAR_MESSAGE = "Enter a year as a whole number, such as 2014."
+
+
+def test_it_says_enter_a_year_for_year_abc(client, small_corpus):
+    assert get_json(client, "/api/quotes/", status=400, year="abc") == {"year": [YEAR_MESSAGE]}
 
 
 def test_it_answers_400_for_a_malformed_source_filter(client, small_corpus):
@@ -319,7 +322,7 @@ def test_it_answers_json_errors_even_to_a_browser(client, small_corpus):
     assert response["Content-Type"].startswith("application/json")
     response = client.get("/api/quotes/", {"year": "abc"}, HTTP_ACCEPT="text/html")
     assert response.status_code == 400
-    assert response.json() == {"year": ["Enter a number."]}
+    assert response.json() == {"year": [YEAR_MESSAGE]}
 
 
 @pytest.mark.parametrize(
@@ -359,6 +362,16 @@ def test_it_never_answers_500_to_odd_input(client, small_corpus, params):
     response = client.get("/api/quotes/", params)
     assert response.status_code in (200, 400), response.content[:300]
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("value", ["2014.5", "99999999999999999999999", "-1", "1e3"])
+def test_a_year_is_a_whole_number(client, small_corpus, value):
+    for url in ("/api/quotes/", "/api/sources/"):
+        body = get_json(client, url, status=400, year_min=value)
+        assert "year_min" in body
+    assert get_json(client, "/api/quotes/", year="2014.0")["count"] == len(
+        get_json(client, "/api/quotes/", year="2014")["results"]
+    )
 
 
 def test_it_is_read_only(client, staff_client, small_corpus):
@@ -495,3 +508,14 @@ def test_it_builds_a_small_corpus_with_exact_spans(db):
     for quote in Quote.objects.select_related("source"):
         assert quote.source.text[quote.start : quote.end] == quote.text
         quote.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("page", "why"),
+    [("0", "less than 1"), ("abc", "not an integer"), ("99", "contains no results")],
+)
+def test_a_bad_page_says_why(client, small_corpus, page, why):
+    for url, params in (("/api/quotes/", {}), ("/api/search/", {"q": "focus"})):
+        body = client.get(url, {**params, "page": page})
+        assert body.status_code == 404
+        assert why in body.json()["detail"]

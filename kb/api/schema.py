@@ -31,7 +31,7 @@ ERRORS = {
     "400": OpenApiResponse(
         VALIDATION_ERRORS,
         description="A malformed parameter: the body names each one with its messages, "
-        'e.g. {"year": ["Enter a number."]}.',
+        'e.g. {"year": ["Enter a year as a whole number, such as 2014."]}.',
     ),
     "401": OpenApiResponse(ErrorDetailSerializer, description="An invalid or inactive token."),
     "404": OpenApiResponse(

@@ -6,10 +6,10 @@ the other when no ``type`` is given, with snippets where ``<mark>`` is the only 
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
 from kb import search as engine
+from kb.api.pagination import Pages
 from kb.api.schema import PAGE
 from kb.api.serializers import SearchHitSerializer
 from kb.api.views import HttpCachingMixin, SafeInputMixin
@@ -18,7 +18,7 @@ from kb.api.views import HttpCachingMixin, SafeInputMixin
 class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
     """Search quotes, passages, principles and sources; ``theme``/``speaker`` narrow it."""
 
-    pagination_class = PageNumberPagination  # read by the schema: a paginated list of hits
+    pagination_class = Pages  # read by the schema: a paginated list of hits
 
     @extend_schema(
         summary="Search",
@@ -60,7 +60,7 @@ class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
                     for name, value in results.unknown.items()
                 }
             )
-        paginator = PageNumberPagination()
+        paginator = Pages()
         hits = paginator.paginate_queryset(
             results.sequence((kind,) if kind else engine.TYPES), request, view=self
         )
