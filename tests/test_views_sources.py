@@ -79,6 +79,23 @@ def test_it_shows_the_metadata_and_numbered_passages(client, small_corpus):
     assert 'id="p-1"' not in html  # page chrome: hidden from readers
 
 
+def test_it_offers_the_source_cited_in_every_style(client, small_corpus, settings):
+    from kb import citations
+    from kb.models import Source
+
+    settings.ALLOWED_HOSTS = ["kb.example", "mirror.example"]
+    source = Source.objects.get(slug="lei-jun-on-focus")
+    html = client.get(f"/sources/{source.slug}/", HTTP_HOST="kb.example").content.decode()
+    assert '<h2 id="cite-title">Cite</h2>' in html
+    assert "http://kb.example/sources/lei-jun-on-focus/</a>" in html  # the permalink
+    for style in citations.styles(source):
+        assert f'id="cite-{style.key}"' in html
+    assert "@misc{lei-jun-on-focus," in html
+    # The page's cached fragment holds the permalink: another host gets its own.
+    html = client.get(f"/sources/{source.slug}/", HTTP_HOST="mirror.example").content.decode()
+    assert "http://mirror.example/sources/lei-jun-on-focus/</a>" in html
+
+
 def test_it_labels_speakers_on_turns(client, small_corpus):
     html = client.get("/sources/lei-jun-on-focus/").content.decode()
     p2, p3, p4 = (html[html.index(f'id="p-{n}"') :][:400] for n in (2, 3, 4))

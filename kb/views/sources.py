@@ -97,13 +97,16 @@ def source_detail(request, slug):
     shown = lazy(passages)
     speakers = Person.objects.filter(passages__source=source).distinct().order_by("name")
     context = {
-        "fragment": fragment_key(request, slug),
+        # The host too: the citation's permalink is absolute.
+        "fragment": fragment_key(request, request.get_host(), slug),
         "source": source,
         "blocks": lazy(lambda: blocks(shown)),
         # A callable, not a lazy object: filters such as pluralize need a real number.
         "passage_count": lambda: sum(1 for p in shown if not p.is_boilerplate),
         "speakers": speakers,
         "on_source_page": True,
+        "permalink": request.build_absolute_uri(source.get_absolute_url()),
+        "citations": lazy(lambda: citations.styles(source)),
     }
     return render(request, "kb/source_detail.html", context)
 
