@@ -143,9 +143,29 @@ def chicago(obj) -> str:
     c = cited(obj)
     source = c.source
     who = f"{c.author}, quoted in {c.quoted_in}" if c.quoted_in else c.author
-    rest = [source.publisher, chicago_date(source), c.locator, http_url(source.url)]
+    rest = ", ".join(
+        p for p in (source.publisher, chicago_date(source), c.locator, http_url(source.url)) if p
+    )
     head = f"{who}, " if who else ""
-    return f"{head}“{source.title.strip()},” " + ", ".join(p for p in rest if p) + "."
+    title = _inner_quotes(source.title.strip())
+    # The comma goes inside the quotation marks, unless the title ends a question or an
+    # exclamation ("“Why?” Fortune, …", not "“Why?,”").
+    end = "" if rest.endswith(".") else "."  # "n.d." ends with its own period
+    if title.endswith(("?", "!")):
+        return f"{head}“{title}” {rest}{end}" if rest else f"{head}“{title}”"
+    return f"{head}“{title},” {rest}{end}" if rest else f"{head}“{title}.”"
+
+
+def _inner_quotes(title: str) -> str:
+    """Double quotation marks inside a quoted title become single ones (Chicago 13.30)."""
+    out, opening = [], True
+    for ch in title.replace("“", '"').replace("”", '"'):
+        if ch == '"':
+            out.append("‘" if opening else "’")
+            opening = not opening
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 BIBTEX_SPECIAL = {

@@ -98,6 +98,24 @@ def test_chicago_without_author_date_or_url():
     assert citations.chicago(quote) == "“Lei Jun on focus,” n.d., ¶ 3."
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Why focus?", "Lei Jun, quoted in A. Reporter, “Why focus?” Fortune, 2014, ¶ 3,"),
+        ("On “focus”", "Lei Jun, quoted in A. Reporter, “On ‘focus’,” Fortune, 2014, ¶ 3,"),
+        ('On "focus" again', "“On ‘focus’ again,” Fortune"),
+    ],
+)
+def test_chicago_punctuates_a_title_as_chicago_does(title, expected):
+    quote, _, _ = make(title=title)
+    assert expected in citations.chicago(quote)
+
+
+def test_chicago_of_a_bare_source_has_one_period_after_no_date():
+    _, _, source = bare()
+    assert citations.chicago(source) == "“Lei Jun on focus,” n.d."
+
+
 def test_chicago_cites_a_passage_with_its_speaker():
     _, passage, _ = make(number=5)
     assert citations.chicago(passage).startswith("Lei Jun, quoted in A. Reporter")
