@@ -9,7 +9,7 @@ from kb import views
 from kb.cache import public_page
 from kb.feeds import LatestQuotesFeed, ThemeQuotesFeed
 from kb.sitemaps import SITEMAPS
-from kb.views.assets import favicon
+from kb.views.assets import favicon, robots_txt
 from kb.views.health import healthz
 
 app_name = "kb"
@@ -45,4 +45,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers and crawlers ask for /favicon.ico whatever the pages link to.
     path("favicon.ico", favicon, name="favicon"),
+    path("robots.txt", robots_txt, name="robots"),
 ]

@@ -329,3 +329,15 @@ def test_the_site_has_an_icon_where_browsers_look_for_it(client, small_corpus):
     assert response.status_code == 302 and response["Location"] == icon
     assert finders.find("img/favicon.svg").endswith("favicon.svg")  # a file collectstatic ships
     assert icon.startswith("/static/img/favicon")
+
+
+def test_robots_txt_points_crawlers_at_the_sitemap_and_off_search(client, db, settings):
+    settings.ADMIN_PATH = "staff/hidden-admin/"
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert "Disallow: /search/" in lines
+    assert "hidden-admin" not in response.content.decode()  # the admin stays unlisted
+    assert client.get(lines[-1].split(": ", 1)[1]).status_code == 200
+    assert client.post("/robots.txt").status_code == 405
