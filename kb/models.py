@@ -161,6 +161,10 @@ class Theme(models.Model):
 
 
 class SourceQuerySet(models.QuerySet):
+    def current(self):
+        """Sources not replaced by a newer version of their text (``superseded_by``)."""
+        return self.filter(superseded_by__isnull=True)
+
     def with_counts(self, *, include_boilerplate: bool = False):
         """Annotate ``passage_count``: by default the passages readers see (no page chrome)."""
         only = Q() if include_boilerplate else Q(passages__is_boilerplate=False)
@@ -191,6 +195,16 @@ class Source(models.Model):
     text = models.TextField(help_text="The original text exactly as decoded. Never rewritten.")
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
     notes = models.TextField(blank=True)
+    # Set by ``import_source --replace`` on the earlier version it keeps (because quotes or
+    # claims still cite words the new text lacks): lists leave it out, its page says so.
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="earlier_versions",
+        editable=False,
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite

@@ -31,7 +31,7 @@ class SourceSitemap(Sitemap):
     changefreq = "yearly"
 
     def items(self):
-        return Source.objects.only("pk", "slug", "updated").order_by("pk")
+        return Source.objects.current().only("pk", "slug", "updated").order_by("pk")
 
     def lastmod(self, source):
         return source.updated

@@ -20,6 +20,7 @@ SOURCE_SUMMARY = {
     "year",
     "language",
     "passage_count",
+    "superseded_by",
     "html_url",
     "api_url",
 }
@@ -84,6 +85,7 @@ def test_it_serializes_the_source_list(client, small_corpus):
         "year": 2014,
         "language": "en",
         "passage_count": 3,
+        "superseded_by": None,
         "html_url": "/sources/lei-jun-on-focus/",
         "api_url": "/api/sources/lei-jun-on-focus/",
     }

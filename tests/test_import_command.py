@@ -196,6 +196,8 @@ def test_replace_reanchors_curated_quotes_and_keeps_the_lost_ones(db, profile):
     assert lost.source.text[lost.start : lost.end] == lost.text  # still exact, on the old text
     assert lost.source != current
     assert "kept as draft" in out
+    assert lost.source.superseded_by == current and current.superseded_by is None
+    assert list(Source.objects.current()) == [current]
 
 
 @pytest.mark.parametrize(

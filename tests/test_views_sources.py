@@ -259,3 +259,24 @@ class TestSeedCorpus:
         passage = Source.objects.first().passages.public().first()
         url = f"{passage.source.get_absolute_url()}p/{passage.number}/"
         assert client.get(url).status_code == 200
+
+
+def test_an_earlier_version_is_left_out_of_lists_and_says_which_replaced_it(client, small_corpus):
+    from kb.models import Source
+
+    earlier, newer = small_corpus.essay, small_corpus.interview
+    Source.objects.filter(pk=earlier.pk).update(superseded_by=newer)
+    listed = client.get("/sources/").content.decode()
+    assert newer.title in listed and earlier.title not in listed
+    assert f"/sources/{earlier.slug}/" not in client.get("/sitemap.xml").content.decode()
+    for url in (f"/sources/{earlier.slug}/", f"/sources/{earlier.slug}/p/1/"):
+        html = client.get(url).content.decode()
+        assert "An earlier version." in html
+        assert f'<a href="/sources/{newer.slug}/">{newer.title}</a>' in html
+    assert "An earlier version." not in client.get(f"/sources/{newer.slug}/").content.decode()
+    rows = client.get("/api/sources/").json()["results"]
+    assert {r["slug"]: r["superseded_by"] for r in rows} == {
+        earlier.slug: newer.slug,
+        newer.slug: None,
+    }
+    assert client.get(f"/api/sources/{earlier.slug}/").json()["superseded_by"] == newer.slug

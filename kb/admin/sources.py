@@ -93,7 +93,7 @@ class PassageInline(SafeAutocompleteMixin, admin.TabularInline):
 class SourceAdmin(CuratedAdmin):
     history_revert = False  # metadata history is shown; the text itself is never rewritten
     list_display = ["title", "kind", "year", "publisher", "language", "passage_total", "quotes"]
-    list_filter = ["kind", "year", "language"]
+    list_filter = ["kind", "year", "language", ("superseded_by", admin.EmptyFieldListFilter)]
     search_fields = ["title", "slug", "author", "publisher", "url"]
     fields = [
         "title",
@@ -106,13 +106,14 @@ class SourceAdmin(CuratedAdmin):
         "year",
         "language",
         "notes",
+        "superseded_by",
         "sha256",
         "passage_list",
         "original",
         "created",
         "updated",
     ]
-    readonly_fields = ["sha256", "passage_list", "original", "created", "updated"]
+    readonly_fields = ["superseded_by", "sha256", "passage_list", "original", "created", "updated"]
     inlines = [PassageInline]
     # The model's message for any bad address (the form field's own would say "Enter a
     # valid URL." even for a "javascript:" one, without naming the schemes accepted).

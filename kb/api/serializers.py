@@ -34,6 +34,13 @@ class PersonRefSerializer(ModelSerializer):
 
 class SourceSummarySerializer(ModelSerializer):
     passage_count = serializers.IntegerField(read_only=True)
+    superseded_by = serializers.CharField(
+        source="superseded_by_slug",  # annotated by SourceViewSet
+        read_only=True,
+        allow_null=True,
+        help_text="The slug of the newer version of this text, when it was replaced (this "
+        "one is kept because quotes or claims still cite it); null for a current source.",
+    )
     html_url = serializers.SerializerMethodField()
     api_url = serializers.SerializerMethodField()
 
@@ -50,6 +57,7 @@ class SourceSummarySerializer(ModelSerializer):
             "year",
             "language",
             "passage_count",
+            "superseded_by",
             "html_url",
             "api_url",
         ]

@@ -157,8 +157,10 @@ class SourceViewSet(ReadOnlyViewSet):
         # An explicit order: Meta.ordering is dropped from a query with GROUP BY.
         # Readers count the passages they are shown (no page chrome); staff count them all.
         staff = self.request.user.is_staff
-        sources = Source.objects.with_counts(include_boilerplate=staff).order_by(
-            F("year").desc(nulls_last=True), "title"
+        sources = (
+            Source.objects.with_counts(include_boilerplate=staff)
+            .annotate(superseded_by_slug=F("superseded_by__slug"))
+            .order_by(F("year").desc(nulls_last=True), "title")
         )
         if self.action == "retrieve":
             passages = (

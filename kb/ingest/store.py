@@ -350,4 +350,7 @@ def _move_curation(previous: Source, source: Source) -> list[str]:
     )
     if not still_cited:
         previous.delete()
+    else:
+        previous.superseded_by = source  # kept for what cites it; lists show the new one
+        previous.save(update_fields=["superseded_by"])
     return orphans

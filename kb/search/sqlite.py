@@ -185,6 +185,21 @@ def uninstall(connection) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
 
 
+# RunPython steps around a migration that rebuilds a table SQLite's way (copy, drop,
+# rename): SQLite refuses the rename while the FTS triggers of other tables name the table.
+# A migration whose backwards step rebuilds (RemoveField) puts them in reverse order:
+# RunPython(noop, after_table_rebuild) first, RunPython(noop, before_table_rebuild) last.
+def before_table_rebuild(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "sqlite":
+        uninstall(schema_editor.connection)
+
+
+def after_table_rebuild(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "sqlite":
+        install(schema_editor.connection)
+        rebuild(schema_editor.connection)
+
+
 def is_installed(connection) -> bool:
     # The state table is new in the deferred-import version: a database without it gets the
     # new triggers (and a rebuild) from ``ensure_index`` after its next migrate.

@@ -21,9 +21,17 @@ from kb.views.common import (
 from kb.views.highlight import quote_span, segments
 
 
+def newer_version(source):
+    """The version that replaced ``source`` (its slug and title), or None."""
+    if source.superseded_by_id is None:
+        return None
+    return Source.objects.only("slug", "title").filter(pk=source.superseded_by_id).first()
+
+
 def source_list(request):
     queryset = (
-        Source.objects.with_counts()
+        Source.objects.current()
+        .with_counts()
         .annotate(quote_count=published_quotes())
         .defer("text")
         .order_by(F("year").desc(nulls_last=True), "title")
@@ -107,6 +115,7 @@ def source_detail(request, slug):
         "on_source_page": True,
         "permalink": request.build_absolute_uri(source.get_absolute_url()),
         "citations": lazy(lambda: citations.styles(source)),
+        "newer": lazy(lambda: newer_version(source)),
     }
     return render(request, "kb/source_detail.html", context)
 
@@ -138,5 +147,6 @@ def passage_detail(request, slug, number):
         "permalink": request.build_absolute_uri(request.path),
         "citations": lazy(lambda: citations.styles(passage)),
         "fragment_url": citations.text_fragment_url(source.url, passage.text),
+        "newer": lazy(lambda: newer_version(source)),
     }
     return render(request, "kb/passage_detail.html", context)
