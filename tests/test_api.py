@@ -63,9 +63,14 @@ def quote_ids(client, **params):
 def test_it_lists_the_endpoints_at_the_root(client, db):
     body = get_json(client, "/api/")
     # Passages have no list (they are listed by their source), so no entry either.
-    assert set(body) == {"sources", "quotes", "principles", "themes", "people"}
-    assert body["quotes"].endswith("/api/quotes/")
+    resources = {"sources", "quotes", "principles", "themes", "people"}
+    more = {"search", "quotes-export-csv", "quotes-export-jsonl", "schema", "docs"}
+    assert set(body) == resources | more
+    assert body["quotes"] == "http://testserver/api/quotes/"
     assert body["people"].endswith("/api/people/")
+    assert body["search"] == "http://testserver/api/search/"
+    for name in more:
+        assert client.get(body[name]).status_code == 200, name
 
 
 def test_it_serializes_the_source_list(client, small_corpus):

@@ -475,7 +475,7 @@ def test_the_docs_pages_use_local_assets_only(client, db, url):
 
 def test_the_root_still_lists_the_resources(client, db):
     body = get_json(client, "/api/")
-    assert set(body) == {"sources", "quotes", "principles", "themes", "people"}
+    assert {"sources", "quotes", "principles", "themes", "people"} <= set(body)
 
 
 def test_a_cached_list_page_links_to_the_host_it_was_asked_on(client, db, settings):

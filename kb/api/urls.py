@@ -13,6 +13,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 from rest_framework.exceptions import NotFound
+from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.views import APIView
 
@@ -25,6 +26,21 @@ app_name = "api"
 
 class RootView(HttpCachingMixin, APIRootView):
     """The API's resources; see /api/docs/ for everything, /api/schema/ for OpenAPI 3."""
+
+    # Besides the router's resources (DRF lists only those): what a script starts from.
+    MORE = {
+        "search": "api:search",
+        "quotes-export-csv": "api:quote-export-csv",
+        "quotes-export-jsonl": "api:quote-export-jsonl",
+        "schema": "api:schema",
+        "docs": "api:docs",
+    }
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        for key, url_name in self.MORE.items():
+            response.data[key] = reverse(url_name, request=request)
+        return response
 
 
 class Router(DefaultRouter):
