@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from kb.texts import fingerprint
+
 
 class CuratedHistory(HistoricalRecords):
     """Revision history of an editor-curated model (django-simple-history).
@@ -194,6 +196,9 @@ class Source(models.Model):
     language = models.CharField(max_length=20, default="en")
     text = models.TextField(help_text="The original text exactly as decoded. Never rewritten.")
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    # kb.texts.fingerprint: the same text but for line endings and trailing spaces (the
+    # importer refuses such a copy). Null on rows written without save() (the bench's).
+    fingerprint = models.CharField(max_length=64, null=True, editable=False, db_index=True)
     notes = models.TextField(blank=True)
     # Set by ``import_source --replace`` on the earlier version it keeps (because quotes or
     # claims still cite words the new text lacks): lists leave it out, its page says so.
@@ -257,6 +262,7 @@ class Source(models.Model):
         import hashlib
 
         self.sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        self.fingerprint = fingerprint(self.text)
         if self.published:
             self.year = self.published.year
         if not self.slug:

@@ -157,6 +157,35 @@ def test_an_error_in_the_last_step_leaves_nothing_behind(db, profile, monkeypatc
     assert counts() == (0, 0, 0)
 
 
+def test_it_refuses_a_copy_differing_only_in_line_endings_and_trailing_spaces(
+    db, profile, tmp_path
+):
+    run(str(profile))
+    source = Source.objects.get()
+    copy = tmp_path / "copy.txt"
+    text = PROFILE.replace("\n", "  \r\n")
+    copy.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8") + b"\r\n\r\n")
+    with pytest.raises(CommandError, match=f"the same text as '{source.slug}' but for line"):
+        run(str(copy), "--title", "Another title")
+    assert Source.objects.count() == 1
+    profile.write_text(PROFILE.replace("\n", "\r\n"), encoding="utf-8")  # same title: replace
+    run(str(profile), "--replace")
+    assert Source.objects.get().text == PROFILE.replace("\n", "\r\n")
+
+
+def test_existing_sources_get_their_fingerprint_when_migrated(db, profile):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from kb.texts import fingerprint
+
+    run(str(profile))
+    Source.objects.update(fingerprint=None)  # as before the migration
+    import_module("kb.migrations.0011_source_fingerprint").fill_fingerprints(apps, None)
+    assert Source.objects.get().fingerprint == fingerprint(PROFILE)
+
+
 def test_a_changed_text_under_the_same_title_needs_replace(db, profile):
     run(str(profile))
     profile.write_text(PROFILE + "\nOne more line.\n", encoding="utf-8")

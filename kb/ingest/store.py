@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from kb import search
 from kb.ingest.plan import ImportPlan, IngestError, KnownPerson, check_plan
 from kb.models import Claim, Passage, Person, Quote, Source, Status, unique_slug
+from kb.texts import fingerprint
 
 BATCH_SIZE = 1000
 
@@ -121,13 +122,24 @@ def store_plan(
     check_plan(plan)
     cache = people_cache if people_cache is not None else {}
     with transaction.atomic():
-        # One query for both: the same text stored already, and the source holding the slug.
-        same = Q(sha256=plan.sha256) | Q(slug=slug) if slug else Q(sha256=plan.sha256)
-        holders = list(Source.objects.filter(same).only("pk", "slug", "sha256", "title"))
+        # One query for all: the same text stored already (exactly, or but for line endings
+        # and trailing spaces), and the source holding the slug.
+        text_print = fingerprint(plan.text)
+        same = Q(sha256=plan.sha256) | Q(fingerprint=text_print)
+        if slug:
+            same |= Q(slug=slug)
+        fields = ("pk", "slug", "sha256", "fingerprint", "title")
+        holders = list(Source.objects.filter(same).only(*fields))
         existing = next((s for s in holders if s.sha256 == plan.sha256), None)
         if existing:
             return StoreResult(existing, "exists")
         previous = next((s for s in holders if s.slug == slug), None) if slug else None
+        copy = next((s for s in holders if s.fingerprint == text_print), None)
+        if copy and not (replace and copy == previous):
+            raise IngestError(
+                f"the same text as {copy.slug!r} but for line endings or spaces at the ends "
+                "of lines: already imported"
+            )
         if previous and not replace:
             raise IngestError(
                 f"a different text is already stored as {slug!r}: use --replace to store "
