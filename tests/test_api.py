@@ -36,9 +36,11 @@ QUOTE = {
     "end",
     "themes",
     "status",
+    "featured",
     "html_url",
+    "api_url",
 }
-PRINCIPLE = {"slug", "title", "summary", "themes", "claims", "source_count", "html_url"}
+PRINCIPLE = {"slug", "title", "summary", "themes", "claims", "source_count", "html_url", "api_url"}
 CLAIM = {"text", "source", "passage", "start", "end", "evidence", "html_url"}
 THEME = {"slug", "name", "description", "quote_count", "principle_count", "html_url", "api_url"}
 PERSON = {"slug", "name", "description", "aliases", "quote_count", "html_url", "api_url"}
@@ -137,7 +139,9 @@ def test_it_serializes_a_quote(client, small_corpus):
         "end": quote.end,
         "themes": ["focus"],
         "status": "published",
+        "featured": True,
         "html_url": f"/quotes/{quote.pk}/",
+        "api_url": f"/api/quotes/{quote.pk}/",
     }
     assert small_corpus.source.text[body["start"] : body["end"]] == body["text"]
     listed = get_json(client, "/api/quotes/")
@@ -161,6 +165,8 @@ def test_it_serializes_principles_with_claims_and_evidence(client, small_corpus)
     assert row["themes"] == ["focus"]
     assert row["source_count"] == 2
     assert row["html_url"] == "/principles/do-few-things/"
+    assert row["api_url"] == "/api/principles/do-few-things/"
+    assert get_json(client, row["api_url"])["slug"] == "do-few-things"
     assert [c["text"] for c in row["claims"]] == ["Focus comes first.", "Ship often."]
     for claim in row["claims"]:
         assert set(claim) == CLAIM

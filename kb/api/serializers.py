@@ -153,6 +153,7 @@ class QuoteSerializer(ModelSerializer):
     passage = serializers.PrimaryKeyRelatedField(read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     html_url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Quote
@@ -167,11 +168,16 @@ class QuoteSerializer(ModelSerializer):
             "end",
             "themes",
             "status",
+            "featured",  # a filter of the list and a column of the exports: shown here too
             "html_url",
+            "api_url",
         ]
 
     def get_html_url(self, quote) -> str:
         return quote.get_absolute_url()
+
+    def get_api_url(self, quote) -> str:
+        return api_path("quote-detail", pk=quote.pk)
 
 
 class ClaimSerializer(ModelSerializer):
@@ -201,13 +207,26 @@ class PrincipleSerializer(ModelSerializer):
     claims = ClaimSerializer(many=True, read_only=True)
     source_count = serializers.IntegerField(read_only=True)
     html_url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Principle
-        fields = ["slug", "title", "summary", "themes", "claims", "source_count", "html_url"]
+        fields = [
+            "slug",
+            "title",
+            "summary",
+            "themes",
+            "claims",
+            "source_count",
+            "html_url",
+            "api_url",
+        ]
 
     def get_html_url(self, principle) -> str:
         return principle.get_absolute_url()
+
+    def get_api_url(self, principle) -> str:
+        return api_path("principle-detail", slug=principle.slug)
 
 
 class ThemeSerializer(ModelSerializer):
