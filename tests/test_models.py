@@ -27,6 +27,19 @@ def test_it_hashes_and_slugs_a_source(source):
     assert len(source.sha256) == 64
 
 
+def test_its_fingerprint_follows_its_text(source):
+    from kb.texts import fingerprint
+
+    assert source.fingerprint == fingerprint(TEXT) == fingerprint(TEXT.replace("\n", " \r\n"))
+    source.notes = "metadata only"
+    source.save()
+    assert source.fingerprint == fingerprint(TEXT)
+    source.text = TEXT + "\nMore words."  # never done to a stored original; still kept right
+    source.save()
+    source.refresh_from_db()
+    assert source.fingerprint == fingerprint(TEXT + "\nMore words.")
+
+
 def test_it_never_stores_the_same_text_twice(source):
     with pytest.raises(IntegrityError), transaction.atomic():
         Source.objects.create(title="Another title", text=TEXT)

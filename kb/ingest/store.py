@@ -124,13 +124,13 @@ def store_plan(
     with transaction.atomic():
         # One query for all: the same text stored already (exactly, or but for line endings
         # and trailing spaces), and the source holding the slug.
-        text_print = fingerprint(plan.text)
-        same = Q(sha256=plan.sha256) | Q(fingerprint=text_print)
+        digest, text_print = plan.sha256, fingerprint(plan.text)  # each reads the whole text
+        same = Q(sha256=digest) | Q(fingerprint=text_print)
         if slug:
             same |= Q(slug=slug)
         fields = ("pk", "slug", "sha256", "fingerprint", "title")
         holders = list(Source.objects.filter(same).only(*fields))
-        existing = next((s for s in holders if s.sha256 == plan.sha256), None)
+        existing = next((s for s in holders if s.sha256 == digest), None)
         if existing:
             return StoreResult(existing, "exists")
         previous = next((s for s in holders if s.slug == slug), None) if slug else None
@@ -160,6 +160,9 @@ def store_plan(
             year=year,
             language=meta.language or "en",
             text=plan.text,
+            # Computed above: save() makes them again only for another text.
+            sha256=digest,
+            fingerprint=text_print,
             notes=notes,
         )
         try:
