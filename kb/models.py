@@ -626,16 +626,17 @@ class SearchAlias(models.Model):
         return f"{self.term} {arrow} {self.means}"
 
     def clean(self):
+        from kb.search.query import split_words  # kb.search imports the models
+
         if " ".join(self.term.split()) == " ".join(self.means.split()):
             raise ValidationError({"means": "A term cannot mean itself."})
-        # Searches ignore case and spacing: so does the comparison with other aliases. (Not
-        # above: "lei jun → Lei Jun" is how an editor gives a name its spelling.)
-        term, means = (" ".join(str(v).split()).casefold() for v in (self.term, self.means))
-        same = SearchAlias.objects.exclude(pk=self.pk)
-        for other in same.filter(term__iexact=self.term.strip()) | same.filter(
-            term__iexact=self.means.strip()
-        ):
-            pair = tuple(" ".join(v.split()).casefold() for v in (other.term, other.means))
+        # Compared as the search reads aliases (kb.search.aliases.alias_map: lower-cased
+        # words, punctuation aside). Only an exact repeat is refused above: the seed's
+        # "lei jun → Lei Jun" differs in case alone, which the search ignores, but it is
+        # an editor's record.
+        term, means = split_words(self.term), split_words(self.means)
+        for other in SearchAlias.objects.exclude(pk=self.pk):  # an editor's small table
+            pair = (split_words(other.term), split_words(other.means))
             if pair == (term, means):
                 raise ValidationError(f"“{other}” says this already.")
             if pair == (means, term) and other.two_way:

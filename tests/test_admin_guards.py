@@ -206,6 +206,7 @@ def test_a_passage_holding_a_quote_is_not_deleted_on_its_own(small_corpus):
     [
         ("loop", " loop ", "cannot mean itself"),
         ("MILLET", "xiaomi", "says this already"),
+        (" millet ", "Xiaomi!", "says this already"),
         ("Xiaomi", "Millet", "both ways"),
     ],
 )
