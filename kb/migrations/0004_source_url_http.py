@@ -5,21 +5,18 @@ from django.db import migrations, models
 
 
 # On SQLite, adding a constraint rebuilds kb_source, and SQLite refuses to rename the new
-# table while the FTS triggers of other tables (kb_quote's …) name it: drop the triggers
-# before, put them back and re-index after (kb.search.sqlite; PostgreSQL needs nothing).
+# table while the FTS triggers of other tables (kb_quote's …) name it: the triggers come off
+# before and go back, re-indexed, after (kb.search.sqlite; PostgreSQL needs nothing).
 def drop_sqlite_search_triggers(apps, schema_editor):
     from kb.search import sqlite
 
-    if schema_editor.connection.vendor == "sqlite":
-        sqlite.uninstall(schema_editor.connection)
+    sqlite.before_table_rebuild(apps, schema_editor)
 
 
 def restore_sqlite_search_triggers(apps, schema_editor):
     from kb.search import sqlite
 
-    if schema_editor.connection.vendor == "sqlite":
-        sqlite.install(schema_editor.connection)
-        sqlite.rebuild(schema_editor.connection)
+    sqlite.after_table_rebuild(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
