@@ -34,6 +34,25 @@ def quote_form_data(quote, **changes):
     return data
 
 
+def passage_rows(source, passages, speaker=None, **fields):
+    """Management form and rows of a source's PassageInline (prefix ``passages``): each
+    passage's own speaker unless ``speaker`` is given, and ``fields`` on every row."""
+    data = {
+        "passages-TOTAL_FORMS": len(passages),
+        "passages-INITIAL_FORMS": len(passages),
+        "passages-MIN_NUM_FORMS": 0,
+        "passages-MAX_NUM_FORMS": 1000,
+    }
+    for i, passage in enumerate(passages):
+        row = {
+            "id": passage.pk,
+            "source": source.pk,
+            "speaker": speaker or passage.speaker_id or "",
+        }
+        data.update({f"passages-{i}-{name}": value for name, value in {**row, **fields}.items()})
+    return data
+
+
 def claim_rows(claims, extra_rows=()):
     """Management form and rows of the ClaimInline formset (prefix ``claims``)."""
     rows = [
@@ -152,16 +171,8 @@ def test_it_edits_a_passage_label_but_never_the_source_text(admin_client, small_
         "notes": "",
         "text": "tampered",
         "sha256": "0" * 64,
-        "passages-TOTAL_FORMS": 3,
-        "passages-INITIAL_FORMS": 3,
-        "passages-MIN_NUM_FORMS": 0,
-        "passages-MAX_NUM_FORMS": 1000,
+        **passage_rows(source, passages, speaker=small_corpus.lei.pk, text="tampered"),
     }
-    for i, passage in enumerate(passages):
-        data[f"passages-{i}-id"] = passage.pk
-        data[f"passages-{i}-source"] = source.pk
-        data[f"passages-{i}-speaker"] = small_corpus.lei.pk
-        data[f"passages-{i}-text"] = "tampered"
     data["passages-0-is_boilerplate"] = "on"
     response = admin_client.post(admin_url(Source, "change", source.pk), data)
     assert response.status_code == 302, response.context and response.context["errors"]
@@ -529,19 +540,7 @@ def test_it_refuses_hiding_a_passage_with_published_quotes_in_the_source_inline(
     admin_client, small_corpus
 ):
     source, passages = small_corpus.source, small_corpus.passages
-    data = source_form_data(
-        source,
-        **{
-            "passages-TOTAL_FORMS": 3,
-            "passages-INITIAL_FORMS": 3,
-            "passages-MIN_NUM_FORMS": 0,
-            "passages-MAX_NUM_FORMS": 1000,
-        },
-    )
-    for i, passage in enumerate(passages):
-        data[f"passages-{i}-id"] = passage.pk
-        data[f"passages-{i}-source"] = source.pk
-        data[f"passages-{i}-speaker"] = passage.speaker_id
+    data = source_form_data(source, **passage_rows(source, passages))
     data["passages-2-is_boilerplate"] = "on"
     response = admin_client.post(admin_url(Source, "change", source.pk), data)
     assert response.status_code == 200

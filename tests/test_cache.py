@@ -73,10 +73,17 @@ def test_it_keeps_staff_and_readers_apart(staff_client, small_corpus):
     assert draft.text not in Client().get("/quotes/").content.decode()
 
 
-@pytest.mark.parametrize("page", ["quote", "source"])
-def test_it_answers_a_conditional_get_until_the_content_changes(client, small_corpus, page):
+@pytest.fixture(params=["quote", "source"])
+def page_of_a_quote(request, small_corpus) -> str:
+    """The quote's page, or its source's page."""
     quote = small_corpus.q_focus
-    url = f"/quotes/{quote.pk}/" if page == "quote" else f"/sources/{quote.source.slug}/"
+    return f"/quotes/{quote.pk}/" if request.param == "quote" else f"/sources/{quote.source.slug}/"
+
+
+def test_it_answers_a_conditional_get_until_the_content_changes(
+    client, small_corpus, page_of_a_quote
+):
+    quote, url = small_corpus.q_focus, page_of_a_quote
     settled()
     first = client.get(url)
     etag = first["ETag"]
@@ -97,12 +104,10 @@ def settled(seconds: int = 10):
     ContentVersion.objects.update(changed=timezone.now() - timedelta(seconds=seconds))
 
 
-@pytest.mark.parametrize("page", ["quote", "source"])
-def test_a_page_served_in_the_second_of_a_change_has_no_last_modified(client, small_corpus, page):
+def test_a_page_served_in_the_second_of_a_change_has_no_last_modified(client, page_of_a_quote):
     # Else a change later in the same second would match its If-Modified-Since (HTTP dates
     # count whole seconds) and a client sending only that would keep the stale page.
-    quote = small_corpus.q_focus
-    url = f"/quotes/{quote.pk}/" if page == "quote" else f"/sources/{quote.source.slug}/"
+    url = page_of_a_quote
     bump_version()
     first = client.get(url)
     assert "Last-Modified" not in first and first["ETag"]
