@@ -53,20 +53,22 @@ def passage_rows(source, passages, speaker=None, **fields):
     return data
 
 
+def claim_form_data(claim, **changes):
+    """The claim admin's form as ``claim`` fills it, with ``changes``."""
+    return {
+        "principle": claim.principle_id,
+        "position": claim.position,
+        "text": claim.text,
+        "passage": claim.passage_id or "",
+        "start": "" if claim.start is None else claim.start,
+        "end": "" if claim.end is None else claim.end,
+        **changes,
+    }
+
+
 def claim_rows(claims, extra_rows=()):
     """Management form and rows of the ClaimInline formset (prefix ``claims``)."""
-    rows = [
-        {
-            "id": c.pk,
-            "principle": c.principle_id,
-            "position": c.position,
-            "text": c.text,
-            "passage": c.passage_id or "",
-            "start": "" if c.start is None else c.start,
-            "end": "" if c.end is None else c.end,
-        }
-        for c in claims
-    ] + list(extra_rows)
+    rows = [{"id": c.pk, **claim_form_data(c)} for c in claims] + list(extra_rows)
     data = {
         "claims-TOTAL_FORMS": len(rows),
         "claims-INITIAL_FORMS": len(claims),

@@ -4,23 +4,10 @@ versions whose passage is gone, tampered or unstorable form values."""
 
 import pytest
 from api_factories import small_corpus_fixture  # noqa: F401
-from test_admin import admin_url, quote_form_data
+from test_admin import admin_url, claim_form_data, quote_form_data
 
 from kb import curation
 from kb.models import Claim, Passage, Person, Principle, Quote, Source, Theme
-
-
-def claim_form_data(claim, **changes):
-    data = {
-        "principle": claim.principle_id,
-        "position": claim.position,
-        "text": claim.text,
-        "passage": claim.passage_id or "",
-        "start": "" if claim.start is None else claim.start,
-        "end": "" if claim.end is None else claim.end,
-    }
-    data.update(changes)
-    return data
 
 
 def error_text(response) -> str:
