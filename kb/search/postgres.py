@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat
 
 from kb.search.query import All, Any, Phrase, Query
+from kb.search.schema import has_versions
 
 CONFIG = "english"
 TABLES = ("kb_source", "kb_passage", "kb_quote", "kb_principle")
@@ -37,38 +38,65 @@ def _themes(through: str, fk: str) -> str:
     )
 
 
-VECTORS = {
-    "kb_quote": " || ".join(
-        [
-            _vec("NEW.text", "A"),
-            _vec(_themes("kb_quote_themes", "quote_id"), "A"),
-            _vec("(SELECT s.title FROM kb_source s WHERE s.id = NEW.source_id)", "C"),
-        ]
-    ),
-    # Boilerplate passages (page chrome) are found by nobody: not indexed at all.
-    "kb_passage": f"CASE WHEN NEW.is_boilerplate THEN NULL ELSE {_vec('NEW.text', 'B')} END",
-    "kb_principle": " || ".join(
-        [
-            _vec("NEW.title", "A"),
-            _vec("NEW.summary", "B"),
-            _vec(
-                "(SELECT string_agg(c.text, ' ') FROM kb_claim c WHERE c.principle_id = NEW.id)",
-                "A",
-            ),
-            _vec(_themes("kb_principle_themes", "principle_id"), "A"),
-        ]
-    ),
-    "kb_source": " || ".join(
-        [
-            _vec("NEW.title", "A"),
-            _vec("concat_ws(' ', NEW.author, NEW.publisher)", "B"),
-            _vec("NEW.notes", "C"),
-        ]
-    ),
-}
+QUOTE_VECTOR = " || ".join(
+    [
+        _vec("NEW.text", "A"),
+        _vec(_themes("kb_quote_themes", "quote_id"), "A"),
+        _vec("(SELECT s.title FROM kb_source s WHERE s.id = NEW.source_id)", "C"),
+    ]
+)
+PRINCIPLE_VECTOR = " || ".join(
+    [
+        _vec("NEW.title", "A"),
+        _vec("NEW.summary", "B"),
+        _vec(
+            "(SELECT string_agg(c.text, ' ') FROM kb_claim c WHERE c.principle_id = NEW.id)",
+            "A",
+        ),
+        _vec(_themes("kb_principle_themes", "principle_id"), "A"),
+    ]
+)
+SOURCE_VECTOR = " || ".join(
+    [
+        _vec("NEW.title", "A"),
+        _vec("concat_ws(' ', NEW.author, NEW.publisher)", "B"),
+        _vec("NEW.notes", "C"),
+    ]
+)
 
-# Statements touching the rows whose documents borrow from a changed row.
-TOUCH = {
+
+def _vectors(versions: bool = True) -> dict[str, str]:
+    """table: its vector of NEW; ``versions``: see ``kb.search.schema.has_versions``."""
+    # Boilerplate passages (page chrome) are found by nobody: not indexed at all; nor are an
+    # earlier version's (``import --replace``) passages and source: their text is found in
+    # the version that replaced it.
+    hidden_passage = "NEW.is_boilerplate"
+    hidden_source = "false"
+    if versions:
+        hidden_passage += (
+            " OR EXISTS (SELECT 1 FROM kb_source s "
+            "WHERE s.id = NEW.source_id AND s.superseded_by_id IS NOT NULL)"
+        )
+        hidden_source = "NEW.superseded_by_id IS NOT NULL"
+    return {
+        "kb_quote": QUOTE_VECTOR,
+        "kb_passage": f"CASE WHEN {hidden_passage} THEN NULL ELSE {_vec('NEW.text', 'B')} END",
+        "kb_principle": PRINCIPLE_VECTOR,
+        "kb_source": f"CASE WHEN {hidden_source} THEN NULL ELSE {SOURCE_VECTOR} END",
+    }
+
+
+VECTORS = _vectors()
+
+# Statements touching the rows whose documents borrow from a changed row: table: (events,
+# WHEN condition, specs). A spec is "table[/column]:ids", or (condition, spec) to touch only
+# when the condition holds. An UPDATE-only trigger touches from NEW alone (its rows are
+# found by the changed row's id, which does not change).
+SUPERSEDED_CHANGED = "(OLD.superseded_by_id IS NULL) <> (NEW.superseded_by_id IS NULL)"
+TITLE_CHANGED = "OLD.title IS DISTINCT FROM NEW.title"
+
+
+TOUCH_ALWAYS = {
     "kb_quote_themes": ("INSERT OR UPDATE OR DELETE", "", ["kb_quote:{row}.quote_id"]),
     "kb_principle_themes": (
         "INSERT OR UPDATE OR DELETE",
@@ -76,11 +104,7 @@ TOUCH = {
         ["kb_principle:{row}.principle_id"],
     ),
     "kb_claim": ("INSERT OR UPDATE OR DELETE", "", ["kb_principle:{row}.principle_id"]),
-    "kb_source": (
-        "UPDATE",
-        "OLD.title IS DISTINCT FROM NEW.title",
-        ["kb_quote/source_id:{row}.id"],
-    ),
+    "kb_source": ("UPDATE", TITLE_CHANGED, ["kb_quote/source_id:{row}.id"]),
     "kb_theme": (
         "UPDATE",
         "OLD.name IS DISTINCT FROM NEW.name",
@@ -91,10 +115,30 @@ TOUCH = {
     ),
 }
 
+
+def _touch(versions: bool = True) -> dict:
+    touch = dict(TOUCH_ALWAYS)
+    if versions:
+        touch["kb_source"] = (
+            "UPDATE",
+            f"{TITLE_CHANGED} OR {SUPERSEDED_CHANGED}",
+            [
+                (TITLE_CHANGED, "kb_quote/source_id:{row}.id"),
+                (SUPERSEDED_CHANGED, "kb_passage/source_id:{row}.id"),
+            ],
+        )
+    return touch
+
+
+TOUCH = _touch()
+
 PAUSED = "coalesce(current_setting('kb.search_paused', true), '') = 'on'"
 
 
-def _touch_sql(spec: str, row: str) -> str:
+def _touch_sql(spec, row: str) -> str:
+    if isinstance(spec, tuple):
+        condition, spec = spec
+        return f"IF {condition} THEN {_touch_sql(spec, row)} END IF;"
     target, ids = spec.split(":", 1)
     column = "id"
     if "/" in target:
@@ -104,7 +148,7 @@ def _touch_sql(spec: str, row: str) -> str:
     return f"UPDATE {target} SET search_vector = NULL WHERE {column} {operator} {ids};"
 
 
-def install_statements(existing: set[str] = frozenset()) -> list[str]:
+def install_statements(existing: set[str] = frozenset(), versions: bool = True) -> list[str]:
     """The statements creating what is not in ``existing`` (trigger and index names).
 
     Functions are always replaced (cheap, and picks up new definitions); triggers and
@@ -112,7 +156,7 @@ def install_statements(existing: set[str] = frozenset()) -> list[str]:
     pending (deferred constraint) trigger events in the current transaction.
     """
     statements = []
-    for table, vector in VECTORS.items():
+    for table, vector in _vectors(versions).items():
         function = f"kb_search_{table}_vector"
         statements.append(
             f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -132,16 +176,16 @@ END $$"""
                 f"CREATE INDEX IF NOT EXISTS {table}_search_gin ON {table} "
                 "USING gin (search_vector)"
             )
-    for table, (events, when, specs) in TOUCH.items():
+    for table, (events, when, specs) in _touch(versions).items():
         function = f"kb_search_{table}_touch"
         new = " ".join(_touch_sql(spec, "NEW") for spec in specs)
-        old = " ".join(_touch_sql(spec, "OLD") for spec in specs)
+        old = "" if events == "UPDATE" else " ".join(_touch_sql(spec, "OLD") for spec in specs)
         statements.append(
             f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF {PAUSED} THEN RETURN NULL; END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN {new} END IF;
-  IF TG_OP IN ('DELETE', 'UPDATE') THEN {old} END IF;
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN {old or "NULL;"} END IF;
   RETURN NULL;
 END $$"""
         )
@@ -169,15 +213,19 @@ def _existing(connection) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def install(connection) -> None:
+def install(connection, versions: bool | None = None) -> None:
     """Create the trigger functions, triggers and GIN indexes that are missing; idempotent.
+    ``versions``: the definitions for a ``kb_source`` with ``superseded_by_id`` (None: as
+    the table is).
 
     pg_trgm (for "did you mean") is created when the database allows it; search works
     without it.
     """
+    if versions is None:
+        versions = has_versions(connection)
     existing = _existing(connection)
     with connection.cursor() as cursor:
-        for statement in install_statements(existing):
+        for statement in install_statements(existing, versions):
             cursor.execute(statement)
     if "kb_passage_text_trgm" in existing:
         return

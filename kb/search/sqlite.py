@@ -18,16 +18,23 @@ import sqlite3
 from django.db.models.expressions import RawSQL
 
 from kb.search.query import All, Any, Phrase, Query
+from kb.search.schema import has_versions
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 # type: (FTS table, columns, bm25 weights, SELECT id + columns FROM the indexed table ``q``,
 # the rows of it indexed). Boilerplate passages (page chrome) are found by nobody, so they are not
 # indexed at all: every passage in the index is visible, and an unfiltered passage search is
-# the FTS table alone, with no join to tell chrome apart (kb.bench search).
+# the FTS table alone, with no join to tell chrome apart (kb.bench search). The same goes for
+# an earlier version of a source kept by ``import --replace`` (``superseded_by`` set) and
+# its passages: its text is found in the version that replaced it.
 THEMES_OF = (
     "coalesce((SELECT group_concat(t.name, ' ') FROM {through} x JOIN kb_theme t "
     "ON t.id = x.theme_id WHERE x.{fk} = {alias}.id), '')"
+)
+CURRENT_SOURCE = (
+    "NOT EXISTS (SELECT 1 FROM kb_source s WHERE s.id = {source_id} "
+    "AND s.superseded_by_id IS NOT NULL)"
 )
 DOCUMENTS = {
     "quote": (
@@ -45,7 +52,7 @@ DOCUMENTS = {
         ("text",),
         (4.0,),
         "SELECT q.id, q.text FROM kb_passage q",
-        "NOT q.is_boilerplate",
+        "NOT q.is_boilerplate AND " + CURRENT_SOURCE.format(source_id="q.source_id"),
     ),
     "principle": (
         "kb_search_principle",
@@ -64,9 +71,11 @@ DOCUMENTS = {
         (10.0, 4.0, 2.0),
         "SELECT q.id, q.title, trim(coalesce(q.author, '') || ' ' || coalesce(q.publisher, '')), "
         "q.notes FROM kb_source q",
-        "1",
+        "q.superseded_by_id IS NULL",
     ),
 }
+# The rows indexed on a database from before ``Source.superseded_by`` (kb.search.schema).
+INDEXED_BEFORE_VERSIONS = {"passage": "NOT q.is_boilerplate", "source": "1"}
 
 
 # One row; ``deferred`` is 1 only inside an import's own write transaction (see
@@ -81,54 +90,63 @@ def _delete(kind: str, ids: str) -> str:
     return f"DELETE FROM {DOCUMENTS[kind][0]} WHERE rowid IN ({ids});"
 
 
-def _index(kind: str, condition: str = "1") -> str:
+def _index(kind: str, condition: str = "1", versions: bool = True) -> str:
     """INSERT the documents of the rows of ``kind`` meeting ``condition`` (on ``q``)."""
     table, columns, _, select, indexed = DOCUMENTS[kind]
+    if not versions:
+        indexed = INDEXED_BEFORE_VERSIONS.get(kind, indexed)
     return (
         f"INSERT INTO {table}(rowid, {', '.join(columns)}) {select} "
         f"WHERE ({indexed}) AND ({condition})"
     )
 
 
-def _insert(kind: str, ids: str) -> str:
-    return _index(kind, f"q.id IN ({ids})") + ";"
+def _insert(kind: str, ids: str, versions: bool = True) -> str:
+    return _index(kind, f"q.id IN ({ids})", versions) + ";"
 
 
-def _refresh(kind: str, ids: str) -> str:
-    return _delete(kind, ids) + " " + _insert(kind, ids)
+def _refresh(kind: str, ids: str, versions: bool = True) -> str:
+    return _delete(kind, ids) + " " + _insert(kind, ids, versions)
 
 
-def _triggers() -> dict[str, tuple[str, str, str, str]]:
-    """name: (event, table, WHEN condition or "", body)."""
+def _triggers(versions: bool = True) -> dict[str, tuple[str, str, str, str]]:
+    """name: (event, table, WHEN condition or "", body); ``versions``: see ``has_versions``."""
     triggers = {}
+
+    def insert(kind: str, ids: str) -> str:
+        return _insert(kind, ids, versions)
+
+    def refresh(kind: str, ids: str) -> str:
+        return _refresh(kind, ids, versions)
 
     def own(kind: str, table: str, changed: list[str]) -> None:
         when = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in ["id", *changed])
         # A new row has no index entry yet: insert only (the import writes many rows).
         insert_when = NOT_DEFERRED if kind in DEFERRABLE else ""
-        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, insert_when, _insert(kind, "NEW.id"))
+        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, insert_when, insert(kind, "NEW.id"))
         triggers[f"kb_search_{table}_au"] = (
             "UPDATE",
             table,
             when,
-            _delete(kind, "OLD.id") + " " + _refresh(kind, "NEW.id"),
+            _delete(kind, "OLD.id") + " " + refresh(kind, "NEW.id"),
         )
         triggers[f"kb_search_{table}_ad"] = ("DELETE", table, "", _delete(kind, "OLD.id"))
 
     def borrowed(kind: str, table: str, fk: str) -> None:
-        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, "", _refresh(kind, f"NEW.{fk}"))
+        triggers[f"kb_search_{table}_ai"] = ("INSERT", table, "", refresh(kind, f"NEW.{fk}"))
         triggers[f"kb_search_{table}_au"] = (
             "UPDATE",
             table,
             "",
-            _refresh(kind, f"OLD.{fk}") + " " + _refresh(kind, f"NEW.{fk}"),
+            refresh(kind, f"OLD.{fk}") + " " + refresh(kind, f"NEW.{fk}"),
         )
-        triggers[f"kb_search_{table}_ad"] = ("DELETE", table, "", _refresh(kind, f"OLD.{fk}"))
+        triggers[f"kb_search_{table}_ad"] = ("DELETE", table, "", refresh(kind, f"OLD.{fk}"))
 
     own("quote", "kb_quote", ["text", "source_id"])
     own("passage", "kb_passage", ["text", "is_boilerplate"])
     own("principle", "kb_principle", ["title", "summary"])
-    own("source", "kb_source", ["title", "author", "publisher", "notes"])
+    source_columns = ["title", "author", "publisher", "notes"]
+    own("source", "kb_source", source_columns + (["superseded_by_id"] if versions else []))
     borrowed("quote", "kb_quote_themes", "quote_id")
     borrowed("principle", "kb_principle_themes", "principle_id")
     borrowed("principle", "kb_claim", "principle_id")
@@ -137,15 +155,24 @@ def _triggers() -> dict[str, tuple[str, str, str, str]]:
         "UPDATE",
         "kb_source",
         "OLD.title IS NOT NEW.title",
-        _refresh("quote", "SELECT id FROM kb_quote WHERE source_id = NEW.id"),
+        refresh("quote", "SELECT id FROM kb_quote WHERE source_id = NEW.id"),
     )
+    if versions:
+        # A source replaced by a new version takes its passages out of the index (and back
+        # in if it is current again).
+        triggers["kb_search_kb_source_au_superseded"] = (
+            "UPDATE",
+            "kb_source",
+            "(OLD.superseded_by_id IS NULL) IS NOT (NEW.superseded_by_id IS NULL)",
+            refresh("passage", "SELECT id FROM kb_passage WHERE source_id = NEW.id"),
+        )
     triggers["kb_search_kb_theme_au"] = (
         "UPDATE",
         "kb_theme",
         "OLD.name IS NOT NEW.name",
-        _refresh("quote", "SELECT quote_id FROM kb_quote_themes WHERE theme_id = NEW.id")
+        refresh("quote", "SELECT quote_id FROM kb_quote_themes WHERE theme_id = NEW.id")
         + " "
-        + _refresh(
+        + refresh(
             "principle", "SELECT principle_id FROM kb_principle_themes WHERE theme_id = NEW.id"
         ),
     )
@@ -155,8 +182,12 @@ def _triggers() -> dict[str, tuple[str, str, str, str]]:
 TRIGGERS = _triggers()
 
 
-def install(connection) -> None:
-    """Create (or re-create) the FTS5 tables and the triggers; idempotent."""
+def install(connection, versions: bool | None = None) -> None:
+    """Create (or re-create) the FTS5 tables and the triggers; idempotent. ``versions``: the
+    definitions for a ``kb_source`` with ``superseded_by_id`` (None: as the table is)."""
+    if versions is None:
+        versions = has_versions(connection)
+    triggers = _triggers(versions)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
@@ -168,7 +199,9 @@ def install(connection) -> None:
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
                 f"{', '.join(columns)}, tokenize = '{TOKENIZER}')"
             )
-        for name, (event, table, when, body) in TRIGGERS.items():
+        for name in TRIGGERS.keys() - triggers.keys():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for name, (event, table, when, body) in triggers.items():
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             condition = f" WHEN {when}" if when else ""
             cursor.execute(
@@ -203,7 +236,8 @@ def after_table_rebuild(apps, schema_editor) -> None:
 def is_installed(connection) -> bool:
     # The state table is new in the deferred-import version: a database without it gets the
     # new triggers (and a rebuild) from ``ensure_index`` after its next migrate.
-    expected = set(TRIGGERS) | {table for table, *_ in DOCUMENTS.values()} | {STATE_TABLE}
+    triggers = _triggers(has_versions(connection))
+    expected = set(triggers) | {table for table, *_ in DOCUMENTS.values()} | {STATE_TABLE}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') "
@@ -216,10 +250,11 @@ def is_installed(connection) -> bool:
 def rebuild(connection) -> dict[str, int]:
     """Re-create every document from the kb tables; returns the number indexed per type."""
     counts = {}
+    versions = has_versions(connection)
     with connection.cursor() as cursor:
         for kind, (table, *_) in DOCUMENTS.items():
             cursor.execute(f"DELETE FROM {table}")
-            cursor.execute(_index(kind))
+            cursor.execute(_index(kind, versions=versions))
             cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[kind] = cursor.fetchone()[0]
