@@ -8,6 +8,7 @@ traced to exact words, and ``verify_corpus`` can prove that nothing drifted.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -72,6 +73,23 @@ def unique_slug(model, value: str, *, max_length: int = 80, exclude_pk=None) -> 
     return slug
 
 
+def name_slug(model, name: str, *, prefix: str, exclude_pk=None) -> str:
+    """A unique slug for a person's or theme's name.
+
+    A name that slugifies to something keeps that slug ("Lei Jun" -> ``lei-jun``, as
+    before).  One that slugifies to nothing (emoji, symbols, and any name without Latin
+    letters or digits: "雷军", "שלום", since the ``<slug:>`` URLs and the SlugField take
+    ASCII only) gets ``<prefix>-`` and eight hex digits of its sha256 ("🚀" ->
+    ``theme-…``): the same on every database whatever was created before it, unlike a
+    counter, so a seed or a restore gives the same URL.  The slug is made once, when the
+    row has none, and never rewritten by a rename.
+    """
+    if slugify(name).strip("-"):
+        return unique_slug(model, name, exclude_pk=exclude_pk)
+    digest = hashlib.sha256(unicodedata.normalize("NFC", name.strip()).encode("utf-8"))
+    return unique_slug(model, f"{prefix}-{digest.hexdigest()[:8]}", exclude_pk=exclude_pk)
+
+
 # A source's address is shown as a link and cited: only http(s), never "javascript:",
 # "data:" or "ftp:". Source.Meta has the same rule as a CheckConstraint for rows written
 # without full_clean().
@@ -131,7 +149,7 @@ class Person(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Person, self.name, exclude_pk=self.pk)
+            self.slug = name_slug(Person, self.name, prefix="person", exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
 
@@ -158,7 +176,7 @@ class Theme(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Theme, self.name, exclude_pk=self.pk)
+            self.slug = name_slug(Theme, self.name, prefix="theme", exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
 

@@ -453,6 +453,10 @@ def _describe(plan: ImportPlan) -> dict:
         "speakers": sorted({p.speaker for p in plan.passages if p.speaker}),
         "characters": len(text),
         "boilerplate": plan.boilerplate_count,
+        # A guessed encoding may have garbled the text, which would be stored for good:
+        # the editor checks the lines it may have garbled before confirming.
+        "encoding_warning": plan.decoding_warning,
+        "encoding_samples": plan.decoding.samples if plan.decoding_warning else (),
     }
 
 

@@ -57,7 +57,27 @@ class NamesField(forms.CharField):
         return [line.strip() for line in super().to_python(value).splitlines() if line.strip()]
 
 
-class PersonForm(CuratedForm):
+class SlugFromNameForm(CuratedForm):
+    """A person's or theme's form: the slug may be left empty, and the model makes one
+    from the name (``kb.models.name_slug``).
+
+    The admin's prepopulation (``prepopulated_fields``) types nothing for a name of emoji
+    or of non-Latin letters ("🚀", "雷军"), and a required slug then refused the form
+    ("This field is required.") until the editor made one up.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        slug = self.fields.get("slug")
+        if slug is not None:
+            slug.required = False
+            slug.help_text = (
+                "Left empty, it is made from the name (“person-…” or “theme-…” when the "
+                "name has no Latin letters or digits)."
+            )
+
+
+class PersonForm(SlugFromNameForm):
     aliases = NamesField(
         required=False,
         help_text="Other names the texts use for this person (“Lei”, “Mr. Lei”), one per "
@@ -105,6 +125,7 @@ class PersonAdmin(CuratedAdmin):
 
 @admin.register(Theme)
 class ThemeAdmin(CuratedAdmin):
+    form = SlugFromNameForm
     actions = ["merge"]
     list_display = ["name", "slug", "quote_total", "principle_total"]
     search_fields = ["name", "slug", "description"]

@@ -17,7 +17,7 @@ from kb.ingest.boilerplate import (
     is_metadata_line,
     looks_like_chrome,
 )
-from kb.ingest.decode import DEFAULT_MAX_BYTES, decode_bytes
+from kb.ingest.decode import DEFAULT_MAX_BYTES, decode_text
 from kb.ingest.frontmatter import build_metadata, split_front_matter
 from kb.ingest.passages import (
     PASSAGE_LIMIT,
@@ -55,8 +55,11 @@ def plan_from_bytes(
 ) -> ImportPlan:
     """decode -> front matter -> metadata (``options`` win) -> :func:`plan_import` ->
     :func:`check_plan` (what the database would refuse, reported before anything is written).
+
+    ``plan.decoding`` says how the bytes were decoded: when the encoding was guessed,
+    ``plan.decoding_warning`` is what the preview and the command show the editor.
     """
-    text = decode_bytes(data, name=name, max_bytes=max_bytes)
+    text, decoding = decode_text(data, name=name, max_bytes=max_bytes)
     front, body = split_front_matter(text)
     metadata = build_metadata(front, options)
     plan = plan_import(
@@ -66,6 +69,7 @@ def plan_from_bytes(
         passage_limit=passage_limit,
         front_matter_title=front.get("title", ""),
     )
+    plan.decoding = decoding
     check_plan(plan)
     return plan
 

@@ -66,6 +66,61 @@ class PlannedQuote:
     attribution: str  # as written: "said Wang Chuan", "a company spokesman", "lei jun:"
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """How a file's bytes became text (``kb.ingest.decode.decode_text``).
+
+    ``guessed`` is True when the file had no BOM and was not UTF-8, so the encoding was
+    detected: a wrong guess garbles every non-ASCII character, and the garbled text would
+    be stored as the original for good.  The admin preview and ``import_source`` show
+    :meth:`warning` so the editor checks the text first.
+    """
+
+    encoding: str  # Python's codec name: "utf-8", "utf-16-le", "gb18030", "cp1252"
+    guessed: bool = False
+    # When guessed: up to three (line number, excerpt) of lines with non-ASCII characters.
+    samples: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The encoding as an editor knows it: ``Windows-1252 (cp1252)``, ``MAC-LATIN2``."""
+        known = ENCODING_LABELS.get(self.encoding)
+        return f"{known} ({self.encoding})" if known else self.encoding.upper()
+
+    def warning(self) -> str:
+        """One sentence for the editor when the encoding was guessed, else ``""``."""
+        if not self.guessed:
+            return ""
+        return (
+            f"The file is not UTF-8: it was decoded as {self.label}, a guess. Check that "
+            "its non-ASCII characters read correctly before importing; if they do not, "
+            "save the file as UTF-8 and import it again."
+        )
+
+    def warning_line(self) -> str:
+        """:meth:`warning` with the sample lines, on one line (for a terminal)."""
+        warning = self.warning()
+        if not warning or not self.samples:
+            return warning
+        shown = "; ".join(f"line {number}: {line!r}" for number, line in self.samples)
+        return f"{warning} Lines with non-ASCII characters: {shown}"
+
+
+# Codec names (``codecs.lookup(...).name``) an editor may not recognise.
+ENCODING_LABELS = {
+    "cp1252": "Windows-1252",
+    "cp1250": "Windows-1250",
+    "cp1251": "Windows-1251",
+    "iso8859-1": "Latin-1",
+    "gb18030": "Simplified Chinese GBK/GB18030",
+    "big5": "Traditional Chinese Big5",
+    "cp932": "Japanese Shift JIS",
+    "shift_jis": "Japanese Shift JIS",
+    "cp949": "Korean",
+    "euc_kr": "Korean EUC-KR",
+}
+
+
 @dataclass
 class ImportPlan:
     text: str
@@ -73,6 +128,13 @@ class ImportPlan:
     passages: list[PlannedPassage] = field(default_factory=list)
     people: list[PlannedPerson] = field(default_factory=list)
     quotes: list[PlannedQuote] = field(default_factory=list)
+    # How the file was decoded (``plan_from_bytes``); None for a plan made from a str.
+    decoding: Decoding | None = None
+
+    @property
+    def decoding_warning(self) -> str:
+        """Why the editor must check the text before importing it (a guessed encoding)."""
+        return self.decoding.warning() if self.decoding is not None else ""
 
     @property
     def sha256(self) -> str:

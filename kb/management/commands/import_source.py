@@ -92,6 +92,12 @@ class Command(BaseCommand):
             try:
                 if problem:
                     raise IngestError(problem)
+                if plan.decoding_warning:
+                    # A warning, not a failure: the import goes on, the exit code is unchanged.
+                    self.stderr.write(
+                        f"{path}: warning: {plan.decoding.warning_line()}",
+                        style_func=self.style.WARNING,
+                    )
                 if options["dry_run"]:
                     self.print_plan(path, plan)
                     continue
