@@ -2,8 +2,10 @@
 
 Pure functions over model instances that are already loaded (no queries of their own,
 and never ``Source.text``, which pages defer). They return plain text: templates escape
-it. A quote or a passage is cited with its passage locator (¶ n); a missing author,
-date or URL is left out or written ``n.d.``, as the styles say.
+it. A quote or a passage is cited with its passage locator: "para. n" in APA (APA 7 has
+no "¶"), "¶ n" in Chicago and BibTeX; in CSL it is the cite's ``locator``
+(``csl_cite_item``), not the item's. A missing author, date or URL is left out or written
+``n.d.``, as the styles say.
 
 Who is the author, in every style: the speaker of the cited words (a quote's or a
 passage's speaker), else the source's author. When the source's author is someone else (the
@@ -113,7 +115,7 @@ def chicago_date(source) -> str:
 
 
 def apa(obj) -> str:
-    """APA 7 reference, with the passage locator: ``Author. (Date). Title. Publisher. ¶ n. URL``.
+    """APA 7 reference and passage locator: ``Author. (Date). Title. Publisher. Para. n. URL``.
 
     The author is the speaker (``Cited.author``); a source's author who quoted them is a
     bracketed description after the title (``Title [Quoted in Author].``). Without an
@@ -131,8 +133,10 @@ def apa(obj) -> str:
         parts = [title, f"({apa_date(source)})."]
     if source.publisher:
         parts.append(_sentence(source.publisher))
-    if c.locator:
-        parts.append(f"{c.locator}.")
+    if c.number is not None:
+        # APA 7 (8.28) locates words in a work without page numbers by paragraph, written
+        # "para. n"; the "¶" that APA 6 (6.05) also allowed is gone from the 7th edition.
+        parts.append(f"Para. {c.number}.")  # a new element: capitalized after the period
     if http_url(source.url):
         parts.append(http_url(source.url))
     return " ".join(parts)
@@ -235,7 +239,13 @@ def bibtex(obj) -> str:
 
 
 def csl_item(obj, *, item_id: str = "") -> dict:
-    """A CSL-JSON item (the format Zotero, Pandoc and citeproc read)."""
+    """A CSL-JSON item (the format Zotero, Pandoc and citeproc read): the cited work's data.
+
+    The paragraph is not the work's data but the cite's: CSL's ``locator`` and ``label`` go
+    in a cite-item (``csl_cite_item``). csl-data.json allows no ``label`` on an item
+    (``additionalProperties: false``), citeproc-py warns about one and leaves an item's
+    ``locator`` out of the cite.
+    """
     c = cited(obj)
     source = c.source
     item: dict = {
@@ -262,10 +272,22 @@ def csl_item(obj, *, item_id: str = "") -> dict:
         item["URL"] = http_url(source.url)
     if source.language:
         item["language"] = source.language
-    if c.number is not None:
-        item["locator"] = str(c.number)
-        item["label"] = "paragraph"
     return item
+
+
+def csl_cite_item(obj, *, item_id: str = "") -> dict:
+    """The CSL cite-item of ``obj``: its item's ``id``, with the paragraph of a quote or a
+    passage as ``locator`` and ``label`` (``{"id": …, "locator": "3", "label": "paragraph"}``).
+
+    What a processor is given for one cite beside the items (citeproc-js ``citationItems``,
+    citeproc-py ``CitationItem``; Pandoc writes it ``[@id, para. 3]``).
+    """
+    c = cited(obj)
+    cite: dict = {"id": item_id or bibtex_key(c)}
+    if c.number is not None:
+        cite["locator"] = str(c.number)
+        cite["label"] = "paragraph"
+    return cite
 
 
 def csl_json(obj) -> str:

@@ -51,7 +51,7 @@ def test_apa_cites_author_year_title_publisher_locator_url():
 def test_apa_cites_the_speaker_as_author_and_the_journalist_who_quoted_them():
     quote, _, _ = make()
     assert citations.apa(quote) == (
-        "Lei Jun. (2014). Lei Jun on focus [Quoted in A. Reporter]. Fortune. ¶ 3. "
+        "Lei Jun. (2014). Lei Jun on focus [Quoted in A. Reporter]. Fortune. Para. 3. "
         "https://example.com/fortune/lei-jun"
     )
 
@@ -63,7 +63,7 @@ def test_apa_writes_the_full_date_when_known():
 
 def test_apa_puts_the_title_first_without_author_and_says_nd_without_date():
     quote, _, _ = bare()
-    assert citations.apa(quote) == "Lei Jun on focus. (n.d.). ¶ 3."
+    assert citations.apa(quote) == "Lei Jun on focus. (n.d.). Para. 3."
 
 
 def test_apa_keeps_a_title_that_ends_with_a_question_mark():
@@ -74,7 +74,23 @@ def test_apa_keeps_a_title_that_ends_with_a_question_mark():
 
 def test_apa_cites_a_source_without_locator():
     _, _, source = make()
-    assert "¶" not in citations.apa(source)
+    assert "¶" not in citations.apa(source) and "para." not in citations.apa(source).lower()
+
+
+def test_apa_locates_a_quote_or_a_passage_by_para_not_by_pilcrow():
+    # APA 7 (8.28): "para. n" for a work without page numbers; the "¶" of APA 6 is gone.
+    quote, passage, _ = make(number=6)
+    for obj in (quote, passage):
+        assert "Fortune. Para. 6. https://" in citations.apa(obj)
+        assert "¶" not in citations.apa(obj)
+
+
+def test_only_apa_writes_para_chicago_and_bibtex_keep_the_pilcrow():
+    # Chicago accepts "¶ n" as well as "para. n" for a paragraph; BibTeX's note is free text.
+    quote, _, _ = make(number=6)
+    assert ", ¶ 6, https://" in citations.chicago(quote)
+    assert "note = {¶ 6; quoted in A. Reporter}" in citations.bibtex(quote)
+    assert "para." not in citations.chicago(quote) + citations.bibtex(quote)
 
 
 # --- Chicago --------------------------------------------------------------------------------
@@ -173,7 +189,7 @@ def test_bibtex_without_author_date_or_url():
 # --- CSL-JSON -------------------------------------------------------------------------------
 
 
-def test_csl_json_is_a_list_of_one_item_with_the_paragraph_locator():
+def test_csl_json_is_a_list_of_one_item_of_the_works_data():
     quote, _, _ = make(published=datetime.date(2014, 3, 12))
     (item,) = json.loads(citations.csl_json(quote))
     assert item == {
@@ -186,7 +202,35 @@ def test_csl_json_is_a_list_of_one_item_with_the_paragraph_locator():
         "issued": {"date-parts": [[2014, 3, 12]]},
         "URL": "https://example.com/fortune/lei-jun",
         "language": "en",
-        "locator": "3",
+    }
+
+
+def test_csl_items_carry_no_cite_fields():
+    # locator and label belong to a cite (CSL 1.0.2 "cite-specific" variables); csl-data.json
+    # rejects an item's "label" and citeproc-py warns about it.
+    for obj in make():
+        assert not {"locator", "label"} & set(citations.csl_item(obj))
+        assert not {"locator", "label"} & set(json.loads(citations.csl_json(obj))[0])
+
+
+def test_csl_cite_item_has_the_items_id_and_the_paragraph_locator():
+    quote, passage, source = make(number=6)
+    assert citations.csl_cite_item(quote) == {
+        "id": "lei-jun-on-focus-p6-q7",
+        "locator": "6",
+        "label": "paragraph",
+    }
+    assert citations.csl_cite_item(passage) == {
+        "id": "lei-jun-on-focus-p6",
+        "locator": "6",
+        "label": "paragraph",
+    }
+    assert citations.csl_cite_item(source) == {"id": "lei-jun-on-focus"}  # no paragraph
+    for obj in (quote, passage, source):
+        assert citations.csl_cite_item(obj)["id"] == citations.csl_item(obj)["id"]
+    assert citations.csl_cite_item(quote, item_id="x") == {
+        "id": "x",
+        "locator": "6",
         "label": "paragraph",
     }
 
@@ -239,7 +283,7 @@ def test_an_interview_without_author_puts_its_title_in_the_title_slot_of_a_quote
     # The seeded Fortune interview: no journalist named, its title starts with "Lei jun:".
     quote, _, _ = make(author="", title="Lei jun: millet abroad")
     assert citations.apa(quote) == (
-        "Lei Jun. (2014). Lei jun: millet abroad. Fortune. ¶ 3. https://example.com/fortune/lei-jun"
+        "Lei Jun. (2014). Lei jun: millet abroad. Fortune. Para. 3. https://example.com/fortune/lei-jun"
     )
     assert "  note = {¶ 3},\n" in citations.bibtex(quote)  # nobody else quoted him
     assert "interviewer" not in citations.csl_item(quote)

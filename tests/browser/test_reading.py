@@ -93,7 +93,8 @@ def test_the_copy_button_copies_the_citation(page):
         expected = page.locator(f"#cite-{key}").inner_text().strip()
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied == expected
-        assert "¶" in copied
+        # The paragraph is in it: "Para. n." in APA, "¶ n" in BibTeX's note.
+        assert f"{'Para.' if key == 'apa' else '¶'} {quote.passage.number}" in copied
     page.get_by_role("status").filter(has_text="copied").wait_for(state="attached")
 
 
