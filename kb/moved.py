@@ -32,6 +32,36 @@ def _visible(obj, user) -> bool:
     return status == Status.PUBLISHED or bool(getattr(user, "is_staff", False))
 
 
+def current_slug(model, slug: str, user) -> str | None:
+    """The slug now of the row of ``model`` that ``slug`` named, if ``user`` may see it and
+    nobody holds ``slug`` now; else None."""
+    if model.objects.filter(slug=slug).exists():
+        return None  # held now: what was not found is inside it (a passage number)
+    holders = (
+        model.history.filter(slug=slug)
+        .order_by("-history_date", "-history_id")
+        .values_list("id", flat=True)[:HOLDERS_LOOKED_AT]
+    )
+    for pk in dict.fromkeys(holders):
+        obj = model.objects.filter(pk=pk).first()
+        if obj is not None and obj.slug != slug and _visible(obj, user):
+            return obj.slug
+    return None
+
+
+def moved_url(request, url_name: str, slug: str | None) -> str | None:
+    """The URL ``url_name`` with the kwargs of the request's and ``slug``, query string
+    kept; None without a slug or when it does not reverse."""
+    if not slug:
+        return None
+    try:
+        url = reverse(url_name, kwargs={**request.resolver_match.kwargs, "slug": slug})
+    except NoReverseMatch:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    return f"{url}?{query}" if query else url
+
+
 def current_address(request) -> str | None:
     """Where the page asked for is now, or None if it did not move (or is not a page)."""
     match = request.resolver_match
@@ -41,21 +71,4 @@ def current_address(request) -> str | None:
     if not slug:
         return None
     model = apps.get_model("kb", MOVABLE[match.url_name])
-    if model.objects.filter(slug=slug).exists():
-        return None  # the page exists: what was not found is inside it (a passage number)
-    holders = (
-        model.history.filter(slug=slug)
-        .order_by("-history_date", "-history_id")
-        .values_list("id", flat=True)[:HOLDERS_LOOKED_AT]
-    )
-    for pk in dict.fromkeys(holders):
-        obj = model.objects.filter(pk=pk).first()
-        if obj is None or obj.slug == slug or not _visible(obj, request.user):
-            continue
-        try:
-            url = reverse(f"kb:{match.url_name}", kwargs={**match.kwargs, "slug": obj.slug})
-        except NoReverseMatch:
-            return None
-        query = request.META.get("QUERY_STRING", "")
-        return f"{url}?{query}" if query else url
-    return None
+    return moved_url(request, f"kb:{match.url_name}", current_slug(model, slug, request.user))

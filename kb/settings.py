@@ -100,14 +100,19 @@ INSTALLED_APPS = [
     "simple_history",  # revision history of the curated models (kb.models, kb.admin)
     "csp",  # Content-Security-Policy header with a nonce per request (kb.middleware)
     "axes",  # locks out repeated failed logins (AXES_* below)
+    "corsheaders",  # other sites' pages may read the API and the exports (CORS_* below)
     "kb",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # After whitenoise: static files need no policy. The four kb.middleware ones are there.
+    # After whitenoise: static files need no policy (nor CORS). The kb.middleware ones are here.
     "kb.middleware.ContentSecurityPolicyMiddleware",
+    # Before every middleware that may answer an API request itself (the request limits, a
+    # database outage, APPEND_SLASH's redirect): those answers carry the CORS headers too.
+    # After the security headers and the policy, which its preflight answers then get too.
+    "corsheaders.middleware.CorsMiddleware",
     "kb.middleware.RequestLimitsMiddleware",
     "kb.middleware.DatabaseUnavailableMiddleware",
     # Before sessions and authentication: a reader's cached page needs neither.
@@ -322,6 +327,20 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": KB_NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "kb.api.schema.AutoSchema",
 }
+# CORS (django-cors-headers): a page on any other site may read the read-only API and the
+# quote exports (GET and HEAD; "Access-Control-Allow-Origin: *" to a request with an Origin,
+# which is why their answers carry "Vary: Origin"), never with the reader's cookies: no
+# credentials. Pages and the admin send no CORS header. A script may send a staff token
+# (Authorization); its answers are private, no-store (kb.api.caching).
+CORS_URLS_REGEX = r"^/(api/|quotes/export\.(csv|jsonl)$)"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "if-none-match", "if-modified-since"]
+# Beyond the headers a script may always read: the validator, a throttled client's wait and
+# an export's file name.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Content-Disposition"]
+
 # Requests per period for anonymous API clients ("120/min", "1000/hour"; "" for no limit).
 KB_API_ANON_RATE = env_str("KB_API_ANON_RATE", "120/min")
 

@@ -55,7 +55,8 @@ def test_it_cites_a_source_in_every_style(client, small_corpus):
     }
     for style in STYLES:
         body = get_json(client, "/api/sources/lei-jun-on-focus/cite/", style=style)
-        assert body == {"style": style, "citation": expected[style]}
+        cite = {"cite_item": {"id": "lei-jun-on-focus"}} if style == "csl-json" else {}
+        assert body == {"style": style, "citation": expected[style], **cite}
     item = get_json(client, "/api/sources/lei-jun-on-focus/cite/", style="csl-json")["citation"]
     assert item["title"] == "Lei Jun on focus" and item["type"] == "interview"
     assert item["issued"] == {"date-parts": [[2014, 6, 1]]}
@@ -77,6 +78,9 @@ def test_it_cites_a_quote_with_its_paragraph(client, small_corpus):
     assert bibtex.startswith(f"@misc{{lei-jun-on-focus-p2-q{quote.pk},") and "¶ 2" in bibtex
     item = get_json(client, url, style="csl-json")["citation"]
     assert "locator" not in item and "label" not in item  # a cite's, not the item's
+    cite = get_json(client, url, style="csl-json")["cite_item"]
+    assert cite == {"id": item["id"], "locator": "2", "label": "paragraph"}
+    assert "cite_item" not in get_json(client, url, style="apa")
     assert item["author"] == [{"literal": "Lei Jun"}]  # the interviewee; the journalist asks
     assert item["interviewer"] == [{"literal": "A. Journalist"}]
     assert "Lei Jun, quoted in A. Journalist" in get_json(client, url, style="chicago")["citation"]
@@ -423,11 +427,21 @@ def test_the_schema_documents_the_filtersets_parameters(openapi):
         "q",
         "ordering",
     }
-    assert query_parameters(openapi, "/api/quotes/") == quote_filters | {"page"}
+    assert query_parameters(openapi, "/api/quotes/") == quote_filters | {"page", "page_size"}
     assert query_parameters(openapi, "/api/quotes/export.csv") == quote_filters
     assert query_parameters(openapi, "/api/quotes/export.jsonl") == quote_filters
-    assert query_parameters(openapi, "/api/sources/") == set(SourceFilter.base_filters) | {"page"}
-    assert query_parameters(openapi, "/api/search/") == {"q", "type", "theme", "speaker", "page"}
+    assert query_parameters(openapi, "/api/sources/") == set(SourceFilter.base_filters) | {
+        "page",
+        "page_size",
+    }
+    assert query_parameters(openapi, "/api/search/") == {
+        "q",
+        "type",
+        "theme",
+        "speaker",
+        "page",
+        "page_size",
+    }
     assert query_parameters(openapi, "/api/quotes/{id}/cite/") == {"style"}
     (theme,) = [
         p for p in openapi["paths"]["/api/quotes/"]["get"]["parameters"] if p["name"] == "theme"

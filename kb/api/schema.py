@@ -6,7 +6,9 @@ errors any API view can give, so the schema says what the endpoints really answe
 - 400 ``{"<parameter>": ["message", ...]}`` for a malformed parameter;
 - 401 ``{"detail": ...}`` for an unknown token;
 - 404 ``{"detail": ...}`` for an unknown object or a page out of range;
-- 429 ``{"detail": ...}`` when an anonymous client goes over its rate.
+- 429 ``{"detail": ...}`` when an anonymous client goes over its rate;
+
+and to the slug endpoints a 301 to the current address of a renamed object.
 """
 
 from drf_spectacular import openapi
@@ -14,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from kb.api.pagination import PAGE_DESCRIPTION, Pages
 from kb.filters import QuoteFilter
 from kb.models import Source
 
@@ -43,6 +46,11 @@ ERRORS = {
     ),
 }
 
+# A slug endpoint asked for under a slug the object had before (kb.api.moved).
+MOVED = OpenApiResponse(
+    description="Renamed: Location is the object's current address, with the same query string."
+)
+
 
 class AutoSchema(openapi.AutoSchema):
     def get_filter_backends(self):
@@ -58,11 +66,14 @@ class AutoSchema(openapi.AutoSchema):
                     responses[code] = self._get_response_for_code(
                         response, code, ["application/json"]
                     )
+            if getattr(self.view, "answers_moved_slugs", False) and "{slug}" in self.path:
+                responses["301"] = self._get_response_for_code(MOVED, "301")
         return responses
 
 
-PAGE = OpenApiParameter(
-    "page", OpenApiTypes.INT, description="A page number (1 is the first); 404 beyond the last."
+PAGE = OpenApiParameter("page", OpenApiTypes.INT, description=PAGE_DESCRIPTION)
+PAGE_SIZE = OpenApiParameter(
+    Pages.page_size_query_param, OpenApiTypes.INT, description=Pages.page_size_description()
 )
 
 # QuoteFilter's parameters (kb.filters), the same on the quote list page, the API and the exports.

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from kb import search as engine
 from kb.api.pagination import Pages
-from kb.api.schema import PAGE
+from kb.api.schema import PAGE, PAGE_SIZE
 from kb.api.serializers import SearchHitSerializer
 from kb.api.views import HttpCachingMixin, SafeInputMixin
 
@@ -33,6 +33,7 @@ class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
             OpenApiParameter("theme", str, description="A theme's slug: hits tagged with it."),
             OpenApiParameter("speaker", str, description="A person's slug: hits they said."),
             PAGE,
+            PAGE_SIZE,
         ],
         responses=SearchHitSerializer(many=True),
     )

@@ -294,7 +294,7 @@ STYLES = ["csl-json", "bibtex", "apa", "chicago"]
                 "type": "object",
                 "additionalProperties": True,
                 "description": "csl-json: one CSL-JSON item (id, type, title, author, issued, "
-                "URL, locator …), as Zotero, Pandoc and citeproc read it.",
+                "URL …), as Zotero, Pandoc and citeproc read it.",
             },
         ]
     }
@@ -308,6 +308,11 @@ class CitationSerializer(serializers.Serializer):
 
     style = serializers.ChoiceField(choices=STYLES)
     citation = CitationField()
+    cite_item = serializers.JSONField(
+        required=False,
+        help_text="csl-json only: the CSL cite-item ({id, locator, label}: the paragraph of a "
+        "quote), what citeproc-js takes as citationItems and citeproc-py as CitationItem.",
+    )
 
 
 class QuoteCitationSerializer(CitationSerializer):

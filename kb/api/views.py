@@ -10,7 +10,7 @@ annotations (extend_schema) document what each endpoint answers, errors included
 
 from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,6 +30,8 @@ from rest_framework.views import APIView
 from kb import citations
 from kb.api import serializers
 from kb.api.caching import api_cache
+from kb.api.moved import current_api_address
+from kb.api.pagination import PAGE_SIZE_PARAM, Pages
 from kb.api.schema import QUOTE_FILTERS, SOURCE_FILTERS
 from kb.cache import FRAGMENT_SECONDS, fragment_key
 from kb.filters import QuoteFilter, SourceFilter
@@ -57,7 +59,14 @@ class SafeInputMixin:
             }
         )
         if bad:
-            raise ValidationError({key: ["Null characters are not allowed."] for key in bad})
+            raise ValidationError({key: [null_message(request, key)] for key in bad})
+
+
+def null_message(request, key: str) -> str:
+    # A NUL in page_size is refused here, before the paginator reads it: say what it may be.
+    if key == PAGE_SIZE_PARAM:
+        return Pages.page_size_error(request.query_params[key])
+    return "Null characters are not allowed."
 
 
 class HttpCachingMixin:
@@ -113,6 +122,37 @@ class ReadOnlyViewSet(
     pass
 
 
+class Moved(Exception):
+    """Raised by ``MovedSlugMixin.get_object``: the object is now at ``address``."""
+
+    def __init__(self, address: str):
+        super().__init__(address)
+        self.address = address
+
+
+class MovedSlugMixin:
+    """An object not found under a slug it had before (renamed in the admin): 301 to its
+    current API address, query string kept (kb.api.moved); any other 404 stays the JSON one."""
+
+    answers_moved_slugs = True  # the schema documents the 301 (kb.api.schema)
+
+    def get_object(self):
+        # Only the lookup's 404: by now the request is authenticated, throttled and negotiated
+        # (an unknown format suffix is a 404 too, raised before the user is known).
+        try:
+            return super().get_object()
+        except Http404:
+            address = current_api_address(self.request)
+            if address:
+                raise Moved(address) from None
+            raise
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Moved):
+            return HttpResponsePermanentRedirect(exc.address)
+        return super().handle_exception(exc)
+
+
 CITE_STYLES = {
     "csl-json": citations.csl_item,
     "bibtex": citations.bibtex,
@@ -130,13 +170,18 @@ STYLE = OpenApiParameter(
 
 
 def citation(request, obj) -> dict:
-    """``{"style", "citation"}`` of a quote or a source in the ``style`` asked for."""
+    """``{"style", "citation"}`` of a quote or a source in the ``style`` asked for, and
+    ``cite_item`` for csl-json."""
     style = request.query_params.get("style", "csl-json")
     if style not in CITE_STYLES:
         raise ValidationError(
             {"style": [f"Unknown style {style[:50]!r}: use one of {', '.join(CITE_STYLES)}."]}
         )
-    return {"style": style, "citation": CITE_STYLES[style](obj)}
+    body = {"style": style, "citation": CITE_STYLES[style](obj)}
+    if style == "csl-json":
+        # The paragraph is the cite's, not the work's: CSL puts it in a cite-item.
+        body["cite_item"] = citations.csl_cite_item(obj)
+    return body
 
 
 def themes_by_name():
@@ -147,7 +192,7 @@ def themes_by_name():
     list=extend_schema(summary="Sources", parameters=SOURCE_FILTERS),
     retrieve=extend_schema(summary="A source, its original text and its numbered passages"),
 )
-class SourceViewSet(ReadOnlyViewSet):
+class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
     """Sources stored whole; the detail has the original text and its numbered passages."""
 
     lookup_field = "slug"
@@ -325,7 +370,7 @@ class QuoteExportJSONLines(QuoteExport):
     export = staticmethod(quote_export_jsonl)
 
 
-class PrincipleViewSet(ReadOnlyViewSet):
+class PrincipleViewSet(MovedSlugMixin, ReadOnlyViewSet):
     """Principles and their claims with evidence: published ones, and drafts for staff."""
 
     lookup_field = "slug"
@@ -345,7 +390,7 @@ class PrincipleViewSet(ReadOnlyViewSet):
         )
 
 
-class ThemeViewSet(ReadOnlyViewSet):
+class ThemeViewSet(MovedSlugMixin, ReadOnlyViewSet):
     """Themes with the number of published quotes and principles tagged with them."""
 
     lookup_field = "slug"
@@ -360,7 +405,7 @@ class ThemeViewSet(ReadOnlyViewSet):
         ).order_by("name")
 
 
-class PersonViewSet(ReadOnlyViewSet):
+class PersonViewSet(MovedSlugMixin, ReadOnlyViewSet):
     """People speaking in the sources, with the number of their published quotes."""
 
     lookup_field = "slug"
