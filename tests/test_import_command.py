@@ -91,7 +91,10 @@ def test_it_imports_every_txt_of_a_directory(db, tmp_path):
     (tmp_path / "notes.md").write_text("not a source", encoding="utf-8")
     out, _ = run(str(tmp_path))
     assert Source.objects.count() == 2
-    assert "2 of 2 files imported." in out
+    # A line a source, then the total: no blank line between (tqdm's end on top of ours).
+    lines = out.splitlines()
+    assert len(lines) == 3 and all(lines), out
+    assert lines[-1] == "2 of 2 files imported."
 
 
 BAD_INPUTS = {

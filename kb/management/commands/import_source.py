@@ -94,7 +94,8 @@ class Command(BaseCommand):
                     raise IngestError(problem)
                 if plan.decoding_warning:
                     # A warning, not a failure: the import goes on, the exit code is unchanged.
-                    self.stderr.write(
+                    self.say(
+                        self.stderr,
                         f"{path}: warning: {plan.decoding.warning_line()}",
                         style_func=self.style.WARNING,
                     )
@@ -112,15 +113,22 @@ class Command(BaseCommand):
                 message = f"{path}: {exc}"
                 if stop_at_first:
                     raise _BatchFailed(message) from None
-                self.stderr.write(message)
+                self.say(self.stderr, message)
                 bad.append(str(path))
                 continue
-            tqdm.write(result.summary(), file=self.stdout)
+            self.say(self.stdout, result.summary())
             for orphan in result.orphans:
-                tqdm.write(f"  no longer in the text, kept as draft: {orphan}", file=self.stdout)
+                self.say(self.stdout, f"  no longer in the text, kept as draft: {orphan}")
             if result.new_people:
                 people = known_people()
         return bad
+
+    @staticmethod
+    def say(stream, message: str, style_func=None) -> None:
+        """One line on ``stream`` (the command's stdout or stderr) with the progress bar
+        (on stderr) cleared first and drawn again after, so the line never lands on it."""
+        with tqdm.external_write_mode(file=sys.stderr):
+            stream.write(message, style_func=style_func)
 
     def print_plan(self, path: Path, plan: ImportPlan) -> None:
         meta = plan.metadata
