@@ -181,6 +181,55 @@ def test_a_source_goes_with_its_draft_quotes_but_not_with_a_published_one(
     assert not Quote.objects.filter(source_id=source.pk).exists()
 
 
+def _source_of(passages: int) -> Source:
+    texts = [f"Paragraph {n} on speed." for n in range(passages)]
+    source = Source.objects.create(title="Many", slug="many", text="\n\n".join(texts))
+    start = 0
+    for number, text in enumerate(texts, 1):
+        Passage.objects.create(
+            source=source, number=number, start=start, end=start + len(text), text=text
+        )
+        start += len(text) + 2
+    return source
+
+
+def test_deleting_a_source_lists_its_passages_without_reading_its_text_for_each(admin_client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    source = _source_of(40)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(admin_url(Source, "delete", source.pk))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "many ¶1<" in page and "many ¶40<" in page
+    # Django's collector joins each passage to its source, every column included.
+    with_source_text = [
+        q["sql"]
+        for q in queries
+        if 'FROM "kb_passage"' in q["sql"] and '"kb_source"."text"' in q["sql"]
+    ]
+    assert with_source_text == []
+
+
+def test_deleting_a_source_changes_the_content_version_once(admin_client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kb.cache import current_version
+
+    source = _source_of(30)
+    before = current_version().token
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.post(admin_url(Source, "delete", source.pk), {"post": "yes"})
+    assert response.status_code == 302 and not Source.objects.filter(pk=source.pk).exists()
+    bumps = [
+        q for q in queries if q["sql"].startswith("UPDATE") and "kb_contentversion" in q["sql"]
+    ]
+    assert len(bumps) == 1
+    assert current_version().token != before
+
+
 def test_a_passage_holding_a_quote_is_not_deleted_on_its_own(small_corpus):
     from django.db.models import RestrictedError
 

@@ -9,12 +9,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from factories import small_corpus_fixture  # noqa: F401
 
 from kb.cache import bump_version, current_version
-from kb.models import ContentVersion, Status
+from kb.models import ContentVersion, Status, Theme
 
 
 def test_it_caches_the_content_fragment(client, small_corpus, django_assert_max_num_queries):
@@ -155,3 +156,25 @@ def test_the_cache_is_local_memory_unless_redis_is_configured(monkeypatch):
         monkeypatch.delenv("REDIS_URL", raising=False)
         importlib.reload(kb.settings)
     assert cache.get("nothing") is None
+
+
+def test_one_change_gives_one_new_token_and_none_when_it_fails(db):
+    from kb.cache import one_change
+
+    first = current_version().token
+    with one_change():
+        with one_change():  # nested: the outermost one bumps
+            Theme.objects.create(name="Speed")
+            assert current_version().token == first
+        Theme.objects.create(name="Focus")
+        assert current_version().token == first
+    second = current_version().token
+    assert second != first
+    with one_change():
+        pass  # nothing changed: no new token
+    assert current_version().token == second
+    with pytest.raises(RuntimeError), transaction.atomic(), one_change():
+        Theme.objects.create(name="Luck")
+        raise RuntimeError("rolled back")
+    assert current_version().token == second
+    assert not Theme.objects.filter(name="Luck").exists()

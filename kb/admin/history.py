@@ -19,7 +19,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from kb import curation
+from kb import cache, curation
+from kb.admin import deletion
 from kb.admin.autocomplete import SafeAutocompleteMixin
 from kb.curation import GUARDED_STATUSES, check_transition
 
@@ -65,6 +66,18 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = CuratedForm
     history_revert = True  # False: the history is shown, never reverted from here
     change_list_template = "admin/kb/change_list.html"  # the "Deleted … (n)" link
+
+    def delete_model(self, request, obj):
+        with cache.one_change():  # a source goes with its passages: one new token
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with cache.one_change():
+            super().delete_queryset(request, queryset)
+
+    def get_deleted_objects(self, objs, request):
+        # Django's, without loading a source's whole text for each of its passages.
+        return deletion.get_deleted_objects(objs, request, self.admin_site)
 
     @property
     def restorable(self) -> bool:

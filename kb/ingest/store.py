@@ -19,6 +19,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from kb import search
+from kb.cache import one_change
 from kb.ingest.plan import ImportPlan, IngestError, KnownPerson, check_plan
 from kb.models import Claim, Passage, Person, Quote, Source, Status, unique_slug
 from kb.texts import fingerprint
@@ -364,7 +365,8 @@ def _move_curation(previous: Source, source: Source) -> list[str]:
         previous.quotes.exists() or Claim.objects.filter(Q(passage__source=previous)).exists()
     )
     if not still_cited:
-        previous.delete()
+        with one_change():  # with its passages: one new content version, not one a row
+            previous.delete()
     else:
         previous.superseded_by = source  # kept for what cites it; lists show the new one
         previous.save(update_fields=["superseded_by"])
