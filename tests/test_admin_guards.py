@@ -212,6 +212,24 @@ def test_deleting_a_source_lists_its_passages_without_reading_its_text_for_each(
     assert with_source_text == []
 
 
+@pytest.mark.parametrize("model", ["claim", "principle"])
+def test_claim_pages_read_no_source_text(admin_client, small_corpus, model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    principle = Claim.objects.filter(passage__isnull=False).first().principle
+    url = (
+        admin_url(Claim, "changelist")
+        if model == "claim"
+        else admin_url(Principle, "change", principle.pk)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url)
+    assert response.status_code == 200
+    assert "¶" in response.content.decode()  # the passages are named, by their source's slug
+    assert [q["sql"] for q in queries if '"kb_source"."text"' in q["sql"]] == []
+
+
 def test_deleting_a_source_changes_the_content_version_once(admin_client, db):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -8,6 +8,8 @@ and the page a server error instead of "Select a valid choice".
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 
+from kb.models import Passage
+
 
 class _ShowsOnlyPossibleValues:
     def optgroups(self, name, value, attr=None):
@@ -39,6 +41,12 @@ class SafeAutocompleteMixin:
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = SafeAutocompleteSelect(
                 db_field, self.admin_site, using=kwargs.get("using")
+            )
+        if db_field.related_model is Passage and "queryset" not in kwargs:
+            # A passage is shown by its source's slug: one query for all the chosen ones,
+            # without each one's source row read whole (its text is the original, MBs).
+            kwargs["queryset"] = Passage.objects.select_related("source").defer(
+                "search_vector", "source__text", "source__notes", "source__search_vector"
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -25,6 +25,14 @@ EVIDENCE_REQUIRED = (
     "for {claims}, or keep the principle in draft."
 )
 CLAIM_REQUIRED = "A published principle needs at least one claim with evidence."
+# A claim's passage is named by its source's slug: the source's text (the whole original)
+# and the search vectors are never read for a claim row.
+PASSAGE_SOURCE_UNREAD = (
+    "passage__search_vector",
+    "passage__source__text",
+    "passage__source__notes",
+    "passage__source__search_vector",
+)
 
 
 def themes_by_name():
@@ -299,7 +307,12 @@ class ClaimInline(SafeAutocompleteMixin, admin.TabularInline):
     extra = 1
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("passage__source")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("passage__source")
+            .defer(*PASSAGE_SOURCE_UNREAD)
+        )
 
     @admin.display(description="evidence (source.text[start:end])")
     def evidence(self, claim):
@@ -372,6 +385,9 @@ class ClaimAdmin(CuratedAdmin):
     autocomplete_fields = ["principle", "passage"]
     fields = ["principle", "position", "text", "passage", "start", "end"]
     actions = ["delete_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*PASSAGE_SOURCE_UNREAD)
 
     @admin.display(boolean=True, description="evidence")
     def has_evidence(self, claim):
