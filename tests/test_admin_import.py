@@ -358,7 +358,11 @@ def test_it_asks_for_replace_when_the_title_is_taken(admin_client):
     assert current.text == changed and current.pk != first.pk
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert any(m.endswith("[replaced]") for m in shown)
-    assert any(m.startswith("No longer in the text, kept as draft: quote") for m in shown)
+    assert any(
+        m.startswith("No longer in the text, kept on the earlier version: quote")
+        and "(now a draft)" in m
+        for m in shown
+    )
     kept.refresh_from_db()
     assert kept.source == current and current.text[kept.start : kept.end] == kept.text
 

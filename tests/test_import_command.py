@@ -227,9 +227,61 @@ def test_replace_reanchors_curated_quotes_and_keeps_the_lost_ones(db, profile):
     assert lost.status == Status.DRAFT
     assert lost.source.text[lost.start : lost.end] == lost.text  # still exact, on the old text
     assert lost.source != current
-    assert "kept as draft" in out
+    assert f"kept on the earlier version: quote {lost.pk} (now a draft)" in out
     assert lost.source.superseded_by == current and current.superseded_by is None
     assert list(Source.objects.current()) == [current]
+
+
+def test_replace_keeps_what_the_editors_set_and_the_new_file_does_not_say(db, profile):
+    run(str(profile), "--url", "https://example.com/a", "--published", "2014-03-12")
+    first = Source.objects.get()
+    first.notes, first.kind = "Checked against the print edition.", "profile"
+    first.save()
+    passages = list(first.passages.order_by("number"))
+    chrome, spoken = passages[1], passages[2]
+    chrome.is_boilerplate = True
+    chrome.save()
+    spoken.speaker = Person.objects.create(name="Lin Bin")
+    spoken.save()
+    profile.write_text(PROFILE + "\nA closing line added.\n", encoding="utf-8")
+    run(str(profile), "--replace", "--author", "A. Writer")
+    current = Source.objects.get()  # nothing cited the first version: it is gone
+    assert (current.url, current.published, current.year) == (
+        "https://example.com/a",
+        first.published,
+        2014,
+    )
+    assert (current.notes, current.kind, current.author) == (
+        "Checked against the print edition.",
+        "profile",
+        "A. Writer",  # given again: the new value
+    )
+    same = {p.text: p for p in current.passages.all()}
+    assert same[chrome.text].is_boilerplate and same[spoken.text].speaker == spoken.speaker
+
+
+def test_a_claim_whose_words_are_gone_keeps_its_principle_published(db, profile):
+    run(str(profile))
+    first = Source.objects.get()
+    passage = first.passages.order_by("number")[1]
+    words = passage.text.split(".")[0]
+    principle = Principle.objects.create(title="Be fast", status=Status.PUBLISHED)
+    claim = Claim.objects.create(
+        principle=principle,
+        text="Fast.",
+        passage=passage,
+        start=passage.start,
+        end=passage.start + len(words),
+    )
+    profile.write_text(PROFILE.replace(words, "Different words now"), encoding="utf-8")
+    out, _ = run(str(profile), "--replace")
+    principle.refresh_from_db()
+    claim.refresh_from_db()
+    assert principle.status == Status.PUBLISHED
+    assert claim.passage.source == first and first.text[claim.start : claim.end] == words
+    first.refresh_from_db()
+    assert first.superseded_by == Source.objects.get(slug="xiaomis-new-phone")
+    assert f"claim {claim.pk} of be-fast (still citing the earlier version)" in out
 
 
 @pytest.mark.parametrize(
@@ -261,3 +313,36 @@ def test_publish_by_an_operator_still_publishes(db, tmp_path):
     path.write_text(INTERVIEW, encoding="utf-8")
     run(str(path), "--title", "India", "--publish")
     assert set(Quote.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
+
+
+def test_slug_names_the_source_to_store_or_replace(db, profile):
+    run(str(profile), "--slug", "wang-profile")
+    first = Source.objects.get()
+    assert first.slug == "wang-profile"
+    profile.write_text(PROFILE + "\nOne more line.\n", encoding="utf-8")
+    out, _ = run(str(profile), "--replace", "--slug", "wang-profile")
+    current = Source.objects.get()  # replaced, not stored beside it under the title's slug
+    assert current.slug == "wang-profile" and current.pk != first.pk
+    assert "[replaced]" in out
+
+
+@pytest.mark.parametrize(
+    "slug,files,words",
+    [
+        ("Wang", 1, "lowercase"),
+        ("-wang", 1, "lowercase"),
+        ("wang profile", 1, "lowercase"),
+        ("w" * 81, 1, "at most 80"),
+        ("", 1, "lowercase"),
+        ("wang\x00", 1, "lowercase"),
+        ("wang", 2, "one file"),
+    ],
+)
+def test_a_bad_slug_exits_2_and_writes_nothing(db, profile, tmp_path, slug, files, words):
+    other = tmp_path / "other.txt"
+    other.write_text("Other\n\n" + INTERVIEW, encoding="utf-8")
+    paths = [str(profile), str(other)][:files]
+    with pytest.raises(CommandError, match=words) as error:
+        run(*paths, f"--slug={slug}")
+    assert error.value.returncode == 2
+    assert counts() == (0, 0, 0)

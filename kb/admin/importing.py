@@ -347,7 +347,9 @@ def _done(model_admin, request, result):
         model_admin.message_user(request, result.summary(), messages.SUCCESS)
     for orphan in result.orphans:
         model_admin.message_user(
-            request, f"No longer in the text, kept as draft: {orphan}", messages.WARNING
+            request,
+            f"No longer in the text, kept on the earlier version: {orphan}",
+            messages.WARNING,
         )
     return HttpResponseRedirect(reverse("admin:kb_source_change", args=[source.pk]))
 

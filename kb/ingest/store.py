@@ -146,10 +146,12 @@ def store_plan(
                 f"a different text is already stored as {slug!r}: use --replace to store "
                 "this version in its place"
             )
+        kept = {}
         if previous:
             # Free the slug; the old version is deleted below unless it keeps orphans.
             previous.slug = unique_slug(Source, f"{slug}-superseded")
             previous.save(update_fields=["slug"])
+            kept = _kept_metadata(Source.objects.get(pk=previous.pk), meta, year=year, notes=notes)
         source = Source(
             title=meta.title.strip()[:300],
             slug=slug or unique_slug(Source, strip_tags(meta.title)),
@@ -166,6 +168,8 @@ def store_plan(
             fingerprint=text_print,
             notes=notes,
         )
+        for name, value in kept.items():
+            setattr(source, name, value)
         try:
             # Field validation only: the slug is free (checked above), the sha256 is new,
             # and the URL rule of the check constraint is the field's validator too.
@@ -195,7 +199,9 @@ def store_plan(
         )
         result.new_people = created_people
         if previous:
+            earlier = _passage_curation(previous)  # before _move_curation may delete it
             result.orphans = _move_curation(previous, source)
+            _keep_passage_curation(earlier, source)
     # Only now: a rolled-back source must not leave its new people in the batch's cache.
     cache.update(people)
     return result
@@ -323,6 +329,64 @@ def passage_at(passages: Iterable[Passage], start: int, end: int) -> Passage | N
     return next((p for p in passages if p.contains(start, end)), None)
 
 
+# What an editor may have set on a source that a new version's file does not say: kept
+# from the earlier version unless the import gives it (the default kind is no choice).
+KEPT_FIELDS = ("url", "author", "publisher", "published", "year", "kind", "notes")
+
+
+def _kept_metadata(previous: Source, meta, *, year, notes) -> dict:
+    """The earlier version's values for the fields this import leaves empty."""
+    given = {
+        "url": meta.url,
+        "author": meta.author,
+        "publisher": meta.publisher,
+        "published": meta.published,
+        # A new date decides the year (Source.save); else the year given, else the earlier.
+        "year": year if year is not None or meta.published else None,
+        "kind": "" if meta.kind == "other" else meta.kind,
+        "notes": notes,
+    }
+    kept = {name: getattr(previous, name) for name in KEPT_FIELDS if not given[name]}
+    if meta.published and "year" in kept:
+        del kept["year"]
+    return {name: value for name, value in kept.items() if value not in ("", None)}
+
+
+def _passage_curation(previous: Source) -> dict[str, tuple[int | None, bool]]:
+    """``{text: (speaker id, boilerplate)}`` of the earlier version's passages; a text whose
+    passages differ in them is left out (which one would a copy follow?)."""
+    earlier: dict[str, tuple[int | None, bool]] = {}
+    ambiguous = set()
+    for text, speaker, chrome in previous.passages.values_list("text", "speaker", "is_boilerplate"):
+        if text in earlier and earlier[text] != (speaker, chrome):
+            ambiguous.add(text)
+        earlier[text] = (speaker, chrome)
+    return {text: found for text, found in earlier.items() if text not in ambiguous}
+
+
+def _keep_passage_curation(earlier: dict[str, tuple[int | None, bool]], source: Source) -> None:
+    """A new passage with the very words of an earlier one keeps what an editor set on it:
+    its speaker (when the import found none) and its boilerplate flag (unless it now holds
+    a published quote or a claim)."""
+    cited = set(source.quotes.published().values_list("passage", flat=True)) | set(
+        Claim.objects.filter(passage__source=source).values_list("passage", flat=True)
+    )
+    speakers: dict[int, list[int]] = {}
+    chrome_ids = []
+    for passage in source.passages.only("pk", "text", "speaker", "is_boilerplate"):
+        if passage.text not in earlier:
+            continue
+        speaker, chrome = earlier[passage.text]
+        if speaker and not passage.speaker_id:
+            speakers.setdefault(speaker, []).append(passage.pk)
+        if chrome and not passage.is_boilerplate and passage.pk not in cited:
+            chrome_ids.append(passage.pk)
+    for speaker, ids in speakers.items():
+        Passage.objects.filter(pk__in=ids).update(speaker=speaker)
+    if chrome_ids:
+        Passage.objects.filter(pk__in=chrome_ids).update(is_boilerplate=True)
+
+
 def _move_curation(previous: Source, source: Source) -> list[str]:
     """Re-anchor the old version's quotes and claims to the new text by their words.
 
@@ -341,7 +405,7 @@ def _move_curation(previous: Source, source: Source) -> list[str]:
             if quote.status != Status.DRAFT:
                 quote.status = Status.DRAFT
                 quote.save(update_fields=["status"])
-            orphans.append(f"quote {quote.pk}: {quote}")
+            orphans.append(f"quote {quote.pk} (now a draft): {quote}")
             continue
         span = (start, start + len(quote.text))
         if span in new_spans:
@@ -354,10 +418,12 @@ def _move_curation(previous: Source, source: Source) -> list[str]:
         start = locate(source.text, words, claim.start)
         passage = passage_at(passages, start, start + len(words)) if start is not None else None
         if passage is None:
-            orphans.append(f"claim {claim.pk} of {claim.principle.slug}: {words[:60]}")
-            if claim.principle.status == Status.PUBLISHED:
-                claim.principle.status = Status.DRAFT
-                claim.principle.save(update_fields=["status"])
+            # It still cites the earlier version's words, which is kept (readable, marked as
+            # replaced): its principle stays as it was.
+            orphans.append(
+                f"claim {claim.pk} of {claim.principle.slug} (still citing the earlier "
+                f"version): {words[:60]}"
+            )
             continue
         claim.passage, claim.start, claim.end = passage, start, start + len(words)
         claim.save(update_fields=["passage", "start", "end"])

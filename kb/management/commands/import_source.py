@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -33,6 +34,22 @@ def text_files(paths: list[str]) -> list[Path]:
     return files
 
 
+# What the importer makes from a title (slug_for): lowercase words joined by hyphens.
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def slug_problem(slug: str, files: int) -> str:
+    """Why ``--slug`` cannot be used as given, or ""."""
+    if files != 1:
+        return f"--slug names one source: give one file, not {files}"
+    if len(slug) > 80 or not SLUG_RE.fullmatch(slug):
+        return (
+            f"--slug {slug[:80]!r}: use at most 80 lowercase letters and digits, words joined "
+            "by hyphens (such as fortune-interview-2014)"
+        )
+    return ""
+
+
 class Command(BaseCommand):
     help = "Import text files (or every *.txt of a directory) as sources with passages and quotes."
 
@@ -53,6 +70,11 @@ class Command(BaseCommand):
             "--replace", action="store_true", help="Store a changed text under the same slug."
         )
         parser.add_argument(
+            "--slug",
+            help="Store (or --replace) the source under this slug rather than its title's "
+            "(one file only).",
+        )
+        parser.add_argument(
             "--keep-going", action="store_true", help="Import the good files, list the bad."
         )
         parser.add_argument(
@@ -64,6 +86,10 @@ class Command(BaseCommand):
             files = text_files(options["paths"])
         except IngestError as exc:
             raise CommandError(str(exc), returncode=2) from None
+        if options["slug"] is not None:
+            problem = slug_problem(options["slug"], len(files))
+            if problem:
+                raise CommandError(problem, returncode=2)
         overrides = {key: options[key] for key in FRONT_MATTER_KEYS if options.get(key)}
         if options["keep_going"] or options["dry_run"]:
             bad = self.import_each(files, overrides, options)
@@ -104,7 +130,7 @@ class Command(BaseCommand):
                     continue
                 result = store_plan(
                     plan,
-                    slug=slug_for(plan),
+                    slug=options["slug"] or slug_for(plan),
                     publish=options["publish"],
                     replace=options["replace"],
                     people_cache=people_cache,
@@ -118,7 +144,9 @@ class Command(BaseCommand):
                 continue
             self.say(self.stdout, result.summary())
             for orphan in result.orphans:
-                self.say(self.stdout, f"  no longer in the text, kept as draft: {orphan}")
+                self.say(
+                    self.stdout, f"  no longer in the text, kept on the earlier version: {orphan}"
+                )
             if result.new_people:
                 people = known_people()
         return bad
