@@ -86,8 +86,14 @@ def name_slug(model, name: str, *, prefix: str, exclude_pk=None) -> str:
     """
     if slugify(name).strip("-"):
         return unique_slug(model, name, exclude_pk=exclude_pk)
+    return unique_slug(model, hashed_slug(prefix, name), exclude_pk=exclude_pk)
+
+
+def hashed_slug(prefix: str, name: str) -> str:
+    """``<prefix>-`` and eight hex digits of ``name``'s sha256: the slug of a name that
+    slugifies to nothing, the same wherever and whenever it is made."""
     digest = hashlib.sha256(unicodedata.normalize("NFC", name.strip()).encode("utf-8"))
-    return unique_slug(model, f"{prefix}-{digest.hexdigest()[:8]}", exclude_pk=exclude_pk)
+    return f"{prefix}-{digest.hexdigest()[:8]}"
 
 
 # A source's address is shown as a link and cited: only http(s), never "javascript:",
@@ -551,7 +557,7 @@ class Principle(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Principle, self.title, exclude_pk=self.pk)
+            self.slug = name_slug(Principle, self.title, prefix="principle", exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
     def source_count(self) -> int:

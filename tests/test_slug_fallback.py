@@ -80,6 +80,39 @@ def test_the_importer_gives_a_chinese_speaker_a_usable_slug(db):
     assert all(FALLBACK.fullmatch(slug) for slug in slugs.values()), slugs
 
 
+def test_a_chinese_title_is_imported_and_replaced_under_one_slug(db):
+    from kb.ingest.store import slug_for
+    from kb.models import Source
+
+    def store(text: str):
+        plan = plan_from_bytes(text.encode(), {"title": "雷军的演讲", "kind": "speech"})
+        return store_plan(plan, slug=slug_for(plan), replace=True)
+
+    first = store("雷军的演讲\n\n我们要和用户交朋友。\n")
+    assert first.source.slug == expected("source", "雷军的演讲")  # was "item", "item-2"…
+    second = store("雷军的演讲\n\n我们要和用户交朋友，做感动人心的产品。\n")
+    assert second.status == "replaced"
+    assert list(Source.objects.values_list("slug", flat=True)) == [first.source.slug]
+
+
+def test_the_admin_adds_a_principle_with_a_chinese_title_and_an_empty_slug(admin_client):
+    from kb.models import Principle
+
+    response = admin_client.post(
+        "/admin/kb/principle/add/",
+        {
+            "title": "雷军的原则",
+            "slug": "",
+            "summary": "",
+            "status": "draft",
+            "claims-TOTAL_FORMS": "0",
+            "claims-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Principle.objects.get().slug == expected("principle", "雷军的原则")
+
+
 # -- the admin: the prepopulated slug is empty for such names ---------------------------
 
 

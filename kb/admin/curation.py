@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from kb import curation
 from kb.admin.autocomplete import SafeAutocompleteMixin, SafeAutocompleteSelect
 from kb.admin.history import CuratedAdmin, action_with_form
+from kb.admin.taxonomy import SlugFromNameForm
 from kb.models import Claim, Person, Principle, Quote, Status, Theme
 
 EVIDENCE_REQUIRED = (
@@ -332,6 +333,7 @@ class PrincipleAdmin(StatusActionsMixin, ThemeActionsMixin, CuratedAdmin):
     list_display = ["title", "status", "claim_total", "evidence_missing", "source_total", "themes_"]
     list_filter = ["status", "themes"]
     search_fields = ["title", "slug", "summary", "claims__text"]
+    form = SlugFromNameForm  # a title of no Latin letters ("雷军的原则") gets a slug too
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["themes"]
     fields = ["title", "slug", "summary", "themes", "status", "created", "updated"]

@@ -72,8 +72,8 @@ class SlugFromNameForm(CuratedForm):
         if slug is not None:
             slug.required = False
             slug.help_text = (
-                "Left empty, it is made from the name (“person-…” or “theme-…” when the "
-                "name has no Latin letters or digits)."
+                "Left empty, it is made from the name (“person-…”, “theme-…” or "
+                "“principle-…” and eight hex digits when it has no Latin letters or digits)."
             )
 
 

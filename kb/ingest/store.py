@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from kb import search
 from kb.cache import one_change
 from kb.ingest.plan import ImportPlan, IngestError, KnownPerson, check_plan
-from kb.models import Claim, Passage, Person, Quote, Source, Status, unique_slug
+from kb.models import Claim, Passage, Person, Quote, Source, Status, hashed_slug, unique_slug
 from kb.texts import fingerprint
 
 BATCH_SIZE = 1000
@@ -54,8 +54,11 @@ def slug_for(plan: ImportPlan) -> str:
     """The slug a source is stored under: its title's. The same title means the same source
     (so a changed text needs --replace)."""
     # A title may carry HTML tags ("QA <b>Bold</b>"), which slugify keeps as words
-    # ("qa-bboldb"): the slug is made from the words only.
-    return slugify(strip_tags(plan.metadata.title))[:80].strip("-")
+    # ("qa-bboldb"): the slug is made from the words only. A title without Latin letters or
+    # digits ("雷军的演讲") gets a slug from its hash: the same title gives the same slug, so
+    # its next version is a replacement, not a second source beside it.
+    words = strip_tags(plan.metadata.title)
+    return slugify(words)[:80].strip("-") or (hashed_slug("source", words) if words.strip() else "")
 
 
 def known_people() -> list[KnownPerson]:
