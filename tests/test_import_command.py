@@ -1,5 +1,7 @@
 """``import_source``: the command contract, bad input, all-or-nothing writes, --replace."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -64,6 +66,26 @@ def test_publish_publishes_the_extracted_quotes(db, profile):
     run(str(profile), "--publish")
     assert Quote.objects.exists()
     assert not Quote.objects.exclude(status=Status.PUBLISHED).exists()
+
+
+def test_dry_run_refuses_an_untitled_text_as_the_import_does(db, tmp_path):
+    untitled = tmp_path / "untitled.txt"
+    untitled.write_text("雷军说：小米。\n\n我们要和用户交朋友。\n", encoding="utf-8")
+    for args in ([str(untitled), "--dry-run"], [str(untitled)]):
+        err = StringIO()
+        with pytest.raises(CommandError) as error:
+            call_command("import_source", *args, stdout=StringIO(), stderr=err)
+        assert error.value.returncode == 2
+        assert "no title" in err.getvalue() + str(error.value)
+    assert counts() == (0, 0, 0)
+
+
+def test_dry_run_counts_the_files_it_would_import(db, profile, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("Other\n\n" + INTERVIEW, encoding="utf-8")
+    out, _ = run(str(profile), str(other), "--dry-run")
+    assert "2 of 2 files would be imported (dry run)." in out
+    assert counts() == (0, 0, 0)
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(db, profile):

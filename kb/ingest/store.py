@@ -61,6 +61,12 @@ def slug_for(plan: ImportPlan) -> str:
     return slugify(words)[:80].strip("-") or (hashed_slug("source", words) if words.strip() else "")
 
 
+def require_title(plan: ImportPlan) -> None:
+    """A source is stored under its title: none is the importer's one-line message."""
+    if not plan.metadata.title.strip():
+        raise IngestError("no title: give --title or a 'title:' line in the front matter")
+
+
 def known_people() -> list[KnownPerson]:
     """Everyone already in the database, for resolving labels and surnames on import."""
     return [
@@ -119,8 +125,7 @@ def store_plan(
     a batch) remembers the people resolved by earlier sources.
     """
     meta = plan.metadata
-    if not meta.title.strip():
-        raise IngestError("no title: give --title or a 'title:' line in the front matter")
+    require_title(plan)
     # plan_from_bytes checked already; a plan made another way is checked here, so a long
     # speaker name is the importer's one-line message, not a ValidationError from Person.
     check_plan(plan)

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from kb.ingest.batch import plan_files
 from kb.ingest.frontmatter import FRONT_MATTER_KEYS
 from kb.ingest.plan import ImportPlan, IngestError
-from kb.ingest.store import known_people, slug_for, store_plan
+from kb.ingest.store import known_people, require_title, slug_for, store_plan
 
 
 def text_files(paths: list[str]) -> list[Path]:
@@ -101,7 +101,8 @@ class Command(BaseCommand):
             except _BatchFailed as failed:
                 raise CommandError(f"{failed}; nothing was imported", returncode=2) from None
         if len(files) > 1:
-            self.stdout.write(f"{len(files) - len(bad)} of {len(files)} files imported.")
+            done = "would be imported (dry run)" if options["dry_run"] else "imported"
+            self.stdout.write(f"{len(files) - len(bad)} of {len(files)} files {done}.")
         if bad:
             listing = "; ".join(bad)
             raise CommandError(f"{len(bad)} file(s) not imported: {listing}", returncode=2)
@@ -126,6 +127,7 @@ class Command(BaseCommand):
                         style_func=self.style.WARNING,
                     )
                 if options["dry_run"]:
+                    require_title(plan)  # what storing it would refuse first
                     self.print_plan(path, plan)
                     continue
                 result = store_plan(
