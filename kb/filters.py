@@ -2,7 +2,7 @@
 
 import django_filters as filters
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q
 
 from kb import search
 from kb.models import Person, Quote, Source, Theme
@@ -116,6 +116,21 @@ class QuoteFilter(filters.FilterSet):
             data = data.copy()
             data.setlist("theme", [slug for slug in data.getlist("theme") if slug])
         super().__init__(data, *args, **kwargs)
+        if not getattr(getattr(self.request, "user", None), "is_staff", False):
+            self.filters["source"].queryset = self.source_choices_for_readers()
+
+    def source_choices_for_readers(self):
+        """The sources readers choose from: current versions, as the source list shows.
+
+        An earlier version kept by ``import --replace`` holds only what lost its words (drafts,
+        which staff see and still choose). One named in the query string (a link, the API's
+        ``superseded_by``) is still a valid filter and stays chosen in the form.
+        """
+        chosen = self.data.get("source", "") if hasattr(self.data, "get") else ""
+        current = Q(superseded_by__isnull=True)
+        return Source.objects.filter(current | Q(slug=chosen) if chosen else current).only(
+            "pk", "slug", "title"
+        )
 
     def ignore(self, queryset, name, value):
         return queryset

@@ -316,7 +316,8 @@ class CitationSerializer(serializers.Serializer):
 
 
 class QuoteCitationSerializer(CitationSerializer):
-    """A quote's citation (with its ¶ locator) and a link to its exact words in the original."""
+    """A quote's citation with its paragraph locator (APA "Para. n.", Chicago and BibTeX
+    "¶ n", csl-json the cite_item's locator) and a link to its exact words in the original."""
 
     fragment_url = serializers.CharField(
         help_text="The original's URL with a text fragment that highlights the quote "

@@ -63,9 +63,11 @@ class SafeInputMixin:
 
 
 def null_message(request, key: str) -> str:
-    # A NUL in page_size is refused here, before the paginator reads it: say what it may be.
+    # A NUL in page_size is refused here, before the paginator reads it: say what it may be,
+    # quoting the value with the NUL (query_params[key] is the last one, maybe a good one).
     if key == PAGE_SIZE_PARAM:
-        return Pages.page_size_error(request.query_params[key])
+        values = request.query_params.getlist(key)
+        return Pages.page_size_error(next(value for value in values if "\x00" in value))
     return "Null characters are not allowed."
 
 
@@ -292,8 +294,9 @@ class QuoteViewSet(ReadOnlyViewSet):
     )
     @action(detail=True, url_path="cite", filterset_class=None)
     def cite(self, request, pk=None, format=None):
-        """The quote cited in one style, with its passage locator (¶ n), and a link to its
-        exact words on the original page (a text fragment)."""
+        """The quote cited in one style, with its paragraph locator (APA "Para. n.", Chicago
+        and BibTeX "¶ n", csl-json the cite_item's locator), and a link to its exact words on
+        the original page (a text fragment)."""
         # ``format``: the router also routes cite.json and cite.api (format suffixes).
         quote = self.get_object()
         body = citation(request, quote)

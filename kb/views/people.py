@@ -10,7 +10,12 @@ from kb.views.common import CARD_DEFER, paginate, published_quotes
 def person_list(request):
     people = Person.objects.annotate(
         quote_count=published_quotes(),
-        source_count=Count("passages__source", distinct=True),
+        # The sources listed on their page: current versions only (as the source list).
+        source_count=Count(
+            "passages__source",
+            filter=Q(passages__source__superseded_by__isnull=True),
+            distinct=True,
+        ),
     ).order_by("name")
     return render(request, "kb/person_list.html", {"people": people})
 
@@ -25,8 +30,11 @@ def person_detail(request, slug):
         .order_by("-featured", "source__title", "start")
     )
     page = paginate(request, quotes)
+    # Current versions only, as the source list: an earlier version kept by import --replace
+    # is reached from the quotes and claims that cite it, not listed.
     sources = (
-        Source.objects.filter(
+        Source.objects.current()
+        .filter(
             Q(passages__speaker=person) | Q(quotes__speaker=person, quotes__status=Status.PUBLISHED)
         )
         .distinct()

@@ -24,9 +24,10 @@ HOME_SOURCES = 8
 
 
 def newest_sources(limit: int):
-    """The newest sources with their passage counts, counted for those rows only."""
+    """The newest sources (current versions, as the source list) with their passage counts,
+    counted for those rows only."""
     order = (F("year").desc(nulls_last=True), "title")
-    ids = list(Source.objects.order_by(*order).values_list("pk", flat=True)[:limit])
+    ids = list(Source.objects.current().order_by(*order).values_list("pk", flat=True)[:limit])
     return Source.objects.filter(pk__in=ids).with_counts().defer("text").order_by(*order)
 
 
@@ -48,7 +49,8 @@ def home(request):
             lambda: published().filter(featured=False).order_by("-created", "-pk")[:HOME_QUOTES]
         ),
         "sources": lazy(lambda: list(newest_sources(HOME_SOURCES))),
-        "source_total": Source.objects.count,  # called by the template, if rendered
+        # Called by the template, if rendered: the source list's total (current versions).
+        "source_total": Source.objects.current().count,
     }
     return render(request, "kb/home.html", context)
 

@@ -12,6 +12,7 @@ from kb import citations
 from kb.cache import cached_object, fragment_key, lazy, page_etag, page_last_modified
 from kb.filters import SourceFilter
 from kb.models import Person, Quote, Source
+from kb.moved import current_version
 from kb.views.common import (
     filter_chips,
     numeric_text_inputs,
@@ -22,10 +23,15 @@ from kb.views.highlight import quote_span, segments
 
 
 def newer_version(source):
-    """The version that replaced ``source`` (its slug and title), or None."""
+    """The current version of a replaced ``source`` (its slug and title), or None.
+
+    After several replacements the version that replaced it is itself an earlier one:
+    the banner links to the end of the chain (one query a replacement).
+    """
     if source.superseded_by_id is None:
         return None
-    return Source.objects.only("slug", "title").filter(pk=source.superseded_by_id).first()
+    newest = current_version(source, "title")
+    return None if newest is source else newest
 
 
 def source_list(request):
