@@ -116,13 +116,21 @@ def current_slug(model, slug: str, user) -> str | None:
     return None
 
 
-def moved_url(request, url_name: str, slug: str | None) -> str | None:
-    """The URL ``url_name`` with the kwargs of the request's and ``slug``, query string
-    kept; None without a slug or when it does not reverse."""
+def address_now(request, namespace: str, movable: dict) -> str | None:
+    """Where the object a URL of ``namespace`` named by an old slug is now (``movable``:
+    URL name → model name), query string kept; None if it did not move."""
+    match = request.resolver_match
+    if match is None or match.namespace != namespace or match.url_name not in movable:
+        return None
+    slug = match.kwargs.get("slug")
     if not slug:
         return None
+    model = apps.get_model("kb", movable[match.url_name])
+    new_slug = current_slug(model, slug, request.user)
+    if not new_slug:
+        return None
     try:
-        url = reverse(url_name, kwargs={**request.resolver_match.kwargs, "slug": slug})
+        url = reverse(f"{namespace}:{match.url_name}", kwargs={**match.kwargs, "slug": new_slug})
     except NoReverseMatch:
         return None
     query = request.META.get("QUERY_STRING", "")
@@ -131,11 +139,4 @@ def moved_url(request, url_name: str, slug: str | None) -> str | None:
 
 def current_address(request) -> str | None:
     """Where the page asked for is now, or None if it did not move (or is not a page)."""
-    match = request.resolver_match
-    if match is None or match.namespace != "kb" or match.url_name not in MOVABLE:
-        return None
-    slug = match.kwargs.get("slug")
-    if not slug:
-        return None
-    model = apps.get_model("kb", MOVABLE[match.url_name])
-    return moved_url(request, f"kb:{match.url_name}", current_slug(model, slug, request.user))
+    return address_now(request, "kb", MOVABLE)

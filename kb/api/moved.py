@@ -6,9 +6,7 @@ address is told to staff only.
 
 from __future__ import annotations
 
-from django.apps import apps
-
-from kb.moved import current_slug, moved_url
+from kb.moved import address_now
 
 # The API's slug endpoints (URL names in namespace "api") → the model the slug names.
 MOVABLE = {
@@ -26,11 +24,4 @@ def current_api_address(request) -> str | None:
     ``request`` is the API's (DRF) request, once authenticated (its user may be a token's):
     call it from the object lookup, not for any 404 (kb.api.views.MovedSlugMixin).
     """
-    match = request.resolver_match
-    if match is None or match.namespace != "api" or match.url_name not in MOVABLE:
-        return None
-    slug = match.kwargs.get("slug")
-    if not slug:
-        return None
-    model = apps.get_model("kb", MOVABLE[match.url_name])
-    return moved_url(request, f"api:{match.url_name}", current_slug(model, slug, request.user))
+    return address_now(request, "api", MOVABLE)
