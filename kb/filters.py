@@ -3,6 +3,7 @@
 import django_filters as filters
 from django import forms
 from django.db.models import F, Q
+from django_filters import fields as filter_fields
 
 from kb import search
 from kb.models import Person, Quote, Source, Theme
@@ -46,6 +47,54 @@ class YearFilter(filters.NumberFilter):
     field_class = YearField
 
 
+def renamed(model, value) -> str | None:
+    """The slug now of what ``value`` named before an editor changed it (kb.moved), or None."""
+    from kb.moved import current_slug
+
+    value = str(value or "")
+    if not value or "\x00" in value or len(value) > 80:
+        return None
+    return current_slug(model, value, None)
+
+
+class SlugChoiceField(filter_fields.ModelChoiceField):
+    """A slug, or one it had before a rename: old links and saved queries keep working, as
+    old addresses redirect. Looked up only when the value names nothing now."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            current = renamed(self.queryset.model, value)
+            if current is None:
+                raise
+            return super().to_python(current)
+
+
+class SlugsChoiceField(filter_fields.ModelMultipleChoiceField):
+    """Slugs, each maybe one it had before a rename (see SlugChoiceField)."""
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            model = self.queryset.model
+            followed = [renamed(model, slug) or slug for slug in value]
+            if followed == list(value):
+                raise
+            return super()._check_values(followed)
+
+
+class SlugFilter(filters.ModelChoiceFilter):
+    field_class = SlugChoiceField
+
+
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    field_class = SlugsChoiceField
+
+
 class QuoteFilter(filters.FilterSet):
     """Quote list filters; the parameter names are a public contract (pages and API)."""
 
@@ -56,7 +105,7 @@ class QuoteFilter(filters.FilterSet):
         "source": ("source__title", "start"),
     }
 
-    theme = filters.ModelMultipleChoiceFilter(
+    theme = SlugsFilter(
         field_name="themes__slug",
         to_field_name="slug",
         queryset=Theme.objects.all(),
@@ -69,11 +118,9 @@ class QuoteFilter(filters.FilterSet):
         empty_label=None,
         label="Match",
     )
-    speaker = filters.ModelChoiceFilter(
-        field_name="speaker", to_field_name="slug", queryset=Person.objects.all()
-    )
+    speaker = SlugFilter(field_name="speaker", to_field_name="slug", queryset=Person.objects.all())
     # only(): the choices need a label, never the whole source texts.
-    source = filters.ModelChoiceFilter(
+    source = SlugFilter(
         field_name="source",
         to_field_name="slug",
         queryset=Source.objects.only("pk", "slug", "title"),

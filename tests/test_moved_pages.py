@@ -62,3 +62,33 @@ def test_a_draft_principles_new_address_is_told_to_staff_only(staff_client, smal
         assert response["Location"] == "/principles/few-things/"
     else:
         assert response.status_code == 404
+
+
+def test_filters_follow_renamed_slugs_as_addresses_do(client, small_corpus):
+    def ids(url):
+        response = client.get(url)
+        assert response.status_code == 200, response.content[:300]
+        return [row["id"] for row in response.json()["results"]]
+
+    before = {
+        name: ids(f"/api/quotes/?{name}={getattr(small_corpus, attr).slug}")
+        for name, attr in (("theme", "focus"), ("speaker", "lei"), ("source", "source"))
+    }
+    assert all(before.values())
+    old = {
+        "theme": renamed(small_corpus.focus, "concentration"),
+        "speaker": renamed(small_corpus.lei, "lei-jun-xiaomi"),
+        "source": renamed(small_corpus.source, "focus-interview"),
+    }
+    for name, slug in old.items():
+        assert ids(f"/api/quotes/?{name}={slug}") == before[name], name
+    export = client.get(f"/quotes/export.csv?theme={old['theme']}")
+    csv_text = b"".join(export.streaming_content).decode()
+    assert export.status_code == 200 and small_corpus.focus_quote.text in csv_text
+    page = client.get(f"/quotes/?speaker={old['speaker']}&theme={old['theme']}")
+    assert page.status_code == 200 and small_corpus.focus_quote.text in page.content.decode()
+    found = client.get(f"/search/?q=focus&theme={old['theme']}")
+    assert "No theme" not in found.content.decode()
+    assert found.context["results"].theme == small_corpus.focus
+    # A slug nothing ever had is still refused.
+    assert client.get("/api/quotes/?theme=never-was").status_code == 400

@@ -591,12 +591,18 @@ def _hit(kind: str, row, marked: dict, rank: float) -> Hit:
 
 
 def _resolve(model, value, name: str, unknown: dict):
-    """A Theme or Person from an instance or a slug; an unknown slug is reported, ignored."""
+    """A Theme or Person from an instance or a slug (or one it had before a rename, as old
+    addresses redirect); an unknown slug is reported, ignored."""
+    from kb.moved import current_slug
+
     if value is None or value == "":
         return None
     if isinstance(value, model):
         return value
-    found = model.objects.filter(slug=str(value)[:80]).first() if "\x00" not in str(value) else None
+    slug = str(value)[:80]
+    found = model.objects.filter(slug=slug).first() if "\x00" not in slug else None
+    if found is None and "\x00" not in slug and (now := current_slug(model, slug, None)):
+        found = model.objects.filter(slug=now).first()
     if found is None:
         unknown[name] = str(value)
     return found
