@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
+from test_moved_pages import renamed
 
 from kb.api.pagination import MAX_PAGE_SIZE
 from kb.models import Principle, Status, Theme
@@ -297,12 +298,6 @@ def test_cached_list_pages_are_kept_apart_by_page_size(
 
 
 # --- renamed slugs ---------------------------------------------------------------------
-
-
-def renamed(obj, slug):
-    old, obj.slug = obj.slug, slug
-    obj.save()  # through the model: the revision history keeps the old slug
-    return old
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from kb.models import Status, Theme
 
 def renamed(obj, slug):
     old, obj.slug = obj.slug, slug
-    obj.save()
+    obj.save()  # through the model: the revision history keeps the old slug
     return old
 
 
