@@ -347,6 +347,8 @@ def test_it_asks_for_replace_when_the_title_is_taken(admin_client):
     changed = "Xiaomi's new phone\n\nAn added opening.\n\n" + PROFILE.split("\n\n", 2)[2]
     response = preview(admin_client, changed)
     assert "tick “replace”" in response.content.decode()
+    ticked = preview(admin_client, changed, replace="on").content.decode()
+    assert "This version will replace" in ticked and "tick “replace”" not in ticked
     before = counts()
     refused = confirm(admin_client, response)
     assert refused.status_code == 200

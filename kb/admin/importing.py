@@ -401,6 +401,7 @@ def _render(model_admin, request, form, *, plan: ImportPlan | None = None, carri
         "preview": _describe(plan) if plan is not None else None,
         "existing": existing,
         "slug_owner": slug_owner,
+        "replacing": "replace" in form.fields and bool(form["replace"].value()),
         "slug": slug_for(plan) if plan is not None else "",
         # Confirm only what this page shows: a fresh token, a new text, a title.
         "can_confirm": plan is not None
