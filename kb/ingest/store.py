@@ -137,7 +137,8 @@ def store_plan(
         same = Q(sha256=digest) | Q(fingerprint=text_print)
         if slug:
             same |= Q(slug=slug)
-        fields = ("pk", "slug", "sha256", "fingerprint", "title")
+        # With what a replacement keeps (KEPT_FIELDS): never the whole stored text.
+        fields = ("pk", "slug", "sha256", "fingerprint", "title", *KEPT_FIELDS)
         holders = list(Source.objects.filter(same).only(*fields))
         existing = next((s for s in holders if s.sha256 == digest), None)
         if existing:
@@ -159,7 +160,7 @@ def store_plan(
             # Free the slug; the old version is deleted below unless it keeps orphans.
             previous.slug = unique_slug(Source, f"{slug}-superseded")
             previous.save(update_fields=["slug"])
-            kept = _kept_metadata(Source.objects.get(pk=previous.pk), meta, year=year, notes=notes)
+            kept = _kept_metadata(previous, meta, year=year, notes=notes)
         source = Source(
             title=meta.title.strip()[:300],
             slug=slug or unique_slug(Source, strip_tags(meta.title)),
@@ -350,13 +351,11 @@ def _kept_metadata(previous: Source, meta, *, year, notes) -> dict:
         "publisher": meta.publisher,
         "published": meta.published,
         # A new date decides the year (Source.save); else the year given, else the earlier.
-        "year": year if year is not None or meta.published else None,
+        "year": meta.published or year,
         "kind": "" if meta.kind == "other" else meta.kind,
         "notes": notes,
     }
     kept = {name: getattr(previous, name) for name in KEPT_FIELDS if not given[name]}
-    if meta.published and "year" in kept:
-        del kept["year"]
     return {name: value for name, value in kept.items() if value not in ("", None)}
 
 
