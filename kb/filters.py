@@ -7,6 +7,7 @@ from django_filters import fields as filter_fields
 
 from kb import search
 from kb.models import Person, Quote, Source, Theme
+from kb.moved import renamed_slug
 from kb.search.query import MAX_QUERY_LENGTH
 
 
@@ -47,16 +48,6 @@ class YearFilter(filters.NumberFilter):
     field_class = YearField
 
 
-def renamed(model, value) -> str | None:
-    """The slug now of what ``value`` named before an editor changed it (kb.moved), or None."""
-    from kb.moved import current_slug
-
-    value = str(value or "")
-    if not value or "\x00" in value or len(value) > 80:
-        return None
-    return current_slug(model, value, None)
-
-
 class SlugChoiceField(filter_fields.ModelChoiceField):
     """A slug, or one it had before a rename: old links and saved queries keep working, as
     old addresses redirect. Looked up only when the value names nothing now."""
@@ -65,7 +56,7 @@ class SlugChoiceField(filter_fields.ModelChoiceField):
         try:
             return super().to_python(value)
         except forms.ValidationError:
-            current = renamed(self.queryset.model, value)
+            current = renamed_slug(self.queryset.model, value)
             if current is None:
                 raise
             return super().to_python(current)
@@ -81,7 +72,7 @@ class SlugsChoiceField(filter_fields.ModelMultipleChoiceField):
             if error.code != "invalid_choice":
                 raise
             model = self.queryset.model
-            followed = [renamed(model, slug) or slug for slug in value]
+            followed = [renamed_slug(model, slug) or slug for slug in value]
             if followed == list(value):
                 raise
             return super()._check_values(followed)

@@ -116,6 +116,15 @@ def current_slug(model, slug: str, user) -> str | None:
     return None
 
 
+def renamed_slug(model, value) -> str | None:
+    """The slug now of what ``value`` (a filter's value: any string) named before a rename,
+    or None; the same rules as an address, for anybody (``user`` None)."""
+    value = str(value or "")
+    if not value or "\x00" in value or len(value) > 80:
+        return None
+    return current_slug(model, value, None)
+
+
 def address_now(request, namespace: str, movable: dict) -> str | None:
     """Where the object a URL of ``namespace`` named by an old slug is now (``movable``:
     URL name → model name), query string kept; None if it did not move."""

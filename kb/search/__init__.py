@@ -593,7 +593,7 @@ def _hit(kind: str, row, marked: dict, rank: float) -> Hit:
 def _resolve(model, value, name: str, unknown: dict):
     """A Theme or Person from an instance or a slug (or one it had before a rename, as old
     addresses redirect); an unknown slug is reported, ignored."""
-    from kb.moved import current_slug
+    from kb.moved import renamed_slug
 
     if value is None or value == "":
         return None
@@ -601,7 +601,7 @@ def _resolve(model, value, name: str, unknown: dict):
         return value
     slug = str(value)[:80]
     found = model.objects.filter(slug=slug).first() if "\x00" not in slug else None
-    if found is None and "\x00" not in slug and (now := current_slug(model, slug, None)):
+    if found is None and (now := renamed_slug(model, slug)):
         found = model.objects.filter(slug=now).first()
     if found is None:
         unknown[name] = str(value)
