@@ -102,7 +102,7 @@ $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed
 	touch $@
 
 bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search pages,$(BENCH_PART)),postgres) $(if $(filter pages,$(BENCH_PART)),bench-deps)
-	$(PY) -m kb.bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) $(BENCH_ARGS_$(BENCH_PART))
+	$(PY) -m bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) $(BENCH_ARGS_$(BENCH_PART))
 
 # Start (or install) the local PostgreSQL server the tests use; fails loudly if it can't.
 postgres:

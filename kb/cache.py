@@ -192,7 +192,7 @@ def lazy(compute):
 #
 # A reader without a session gets the same bytes as every other reader for a URL until the
 # next change, so the whole response is cached under the content token: a hit skips the
-# session, authentication, CSRF and every view and template (kb.bench pages: detail pages
+# session, authentication, CSRF and every view and template (bench pages: detail pages
 # were bound by rendering base.html, not by SQL). Views opt in with ``public_page``;
 # ``kb.middleware.PublicPageCacheMiddleware`` serves and stores.
 

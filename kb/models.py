@@ -119,6 +119,9 @@ class Person(models.Model):
     # labels and surnames on import.
     aliases = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True)
+    # People an import creates wait as drafts until an editor confirms them (a title, a
+    # company or a heading taken for a name must never reach the public people list).
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PUBLISHED)
 
     history = CuratedHistory()
 

@@ -157,7 +157,7 @@ def _database() -> dict:
         config = dj_database_url.parse(
             url,
             # Persistent connections (seconds): a new one per request costs more than most
-            # pages' queries (kb.bench pages). 0 closes each connection after its request.
+            # pages' queries (bench pages). 0 closes each connection after its request.
             conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
             # A kept connection is tested before each request reuses it, so the site
             # reconnects by itself after the database restarts (kb.middleware answers 503
@@ -181,7 +181,7 @@ def _database() -> dict:
         config["OPTIONS"]["timeout"] = env_int("KB_SQLITE_BUSY_TIMEOUT", 20)
     else:
         # JIT compiling pays off in long reports, not in a page's queries: it added 37–51 ms
-        # to ranking a common word at a million passages (kb.bench search).
+        # to ranking a common word at a million passages (bench search).
         options = config.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return config

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.bench import searchcorpus
-from kb.bench.common import percentile, summary
+from bench import searchcorpus
+from bench.common import percentile, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,12 +49,12 @@ def test_percentiles():
 
 
 def test_search_part_runs_end_to_end_on_sqlite(tmp_path):
-    """``python -m kb.bench search`` at 2,000 passages on SQLite (and tantivy if installed)."""
+    """``python -m bench search`` at 2,000 passages on SQLite (and tantivy if installed)."""
     out = tmp_path / "search.json"
     env = {**os.environ, "BENCH_PG_URL": "postgres://postgres@127.0.0.1:5432/kb_bench_unused"}
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
-        [sys.executable, "-m", "kb.bench", "--json", str(out), "search",
+        [sys.executable, "-m", "bench", "--json", str(out), "search",
          "--passages", "2000", "--quotes", "200", "--queries", "40",
          "--backends", "sqlite", "--cache-dir", str(tmp_path / "cache")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
@@ -80,7 +80,7 @@ def test_search_part_runs_end_to_end_on_sqlite(tmp_path):
         assert any(line.startswith("tantivy") and "p95" in line for line in lines)
     # --reuse skips the build when the marker matches.
     again = subprocess.run(
-        [sys.executable, "-m", "kb.bench", "search", "--passages", "2000", "--quotes", "200",
+        [sys.executable, "-m", "bench", "search", "--passages", "2000", "--quotes", "200",
          "--queries", "8", "--backends", "sqlite", "--no-tantivy", "--reuse",
          "--variants", "bare,search", "--cache-dir", str(tmp_path / "cache")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
@@ -92,7 +92,7 @@ def test_search_part_runs_end_to_end_on_sqlite(tmp_path):
 @pytest.mark.parametrize("argv", [["import", "--help"], ["search", "--help"]])
 def test_parts_are_listed(argv):
     done = subprocess.run(
-        [sys.executable, "-m", "kb.bench", *argv],
+        [sys.executable, "-m", "bench", *argv],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -105,7 +105,7 @@ def test_parts_are_listed(argv):
 
 
 def test_the_pages_shape_has_a_long_source_many_people_and_themes():
-    from kb.bench.searchcorpus import PAGES
+    from bench.searchcorpus import PAGES
 
     rows = list(searchcorpus.sources(3000, 300, shape=PAGES))
     assert len(rows[0].passages) == 500
@@ -126,7 +126,7 @@ def test_the_search_shape_is_unchanged_by_the_pages_shape():
 def test_pages_sizes_and_wrk_figures():
     from types import SimpleNamespace
 
-    from kb.bench.pages import parse_wrk, sizes_for
+    from bench.pages import parse_wrk, sizes_for
 
     assert sizes_for(SimpleNamespace(sizes="", size=1_000_000)) == [10_000, 100_000, 1_000_000]
     assert sizes_for(SimpleNamespace(sizes="2000,5000", size=0)) == [2000, 5000]
@@ -143,7 +143,7 @@ def test_pages_sizes_and_wrk_figures():
 
 
 def test_pages_targets_are_checked():
-    from kb.bench.pages import check_targets
+    from bench.pages import check_targets
 
     def row(url, kind, req_s, p50, p95, queries=3, errors=0, cold=None):
         return {"url": url, "kind": kind, "req_s": req_s, "p50_ms": p50, "p95_ms": p95,
@@ -172,8 +172,8 @@ def test_pages_targets_are_checked():
 
 
 def test_the_bench_server_adds_hello_and_counts_queries(client, settings, db):
-    settings.ROOT_URLCONF = "kb.bench.urls"
-    settings.MIDDLEWARE = ["kb.bench.server.count_queries", *settings.MIDDLEWARE]
+    settings.ROOT_URLCONF = "bench.urls"
+    settings.MIDDLEWARE = ["bench.server.count_queries", *settings.MIDDLEWARE]
     hello = client.get("/bench/hello/")
     assert hello.status_code == 200 and hello["X-Bench-Queries"] == "0"
     themes = client.get("/themes/")
@@ -190,7 +190,7 @@ def test_pages_part_runs_end_to_end_on_sqlite(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kb.settings"}
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
-        [sys.executable, "-m", "kb.bench", "--json", str(out), "pages", "--sizes", "1000",
+        [sys.executable, "-m", "bench", "--json", str(out), "pages", "--sizes", "1000",
          "--duration", "1", "--backends", "sqlite", "--urls", "quote,themes",
          "--cache-dir", str(tmp_path), "--port", "8799"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,

@@ -28,7 +28,7 @@ from scratch_db import (
 )
 
 import kb.search
-from kb.bench.corpus import generate_texts
+from bench.corpus import generate_texts
 from kb.ingest import store
 from kb.models import Quote, Source, Status
 

@@ -116,7 +116,7 @@ def test_each_query_string_and_host_is_its_own_page(client, small_corpus, settin
 
 
 def test_lists_serve_a_bounded_number_of_pages():
-    from kb.bench.pages import MAX_PAGES as BENCH_MAX_PAGES
+    from bench.pages import MAX_PAGES as BENCH_MAX_PAGES
     from kb.views.common import MAX_PAGES, BoundedPaginator
 
     paginator = BoundedPaginator(list(range(20 * MAX_PAGES + 1)), 20)

@@ -1,4 +1,4 @@
-"""What keeps a search of a common word cheap at a million passages (kb.bench search):
+"""What keeps a search of a common word cheap at a million passages (bench search):
 boilerplate passages out of the index, counts that stop at a limit, facets counted in a
 sample, and the page's rows fetched after ranking. Each on the database under test.
 """

@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.db import connection
 from scratch_db import BASE_DIR, subprocess_env, vendor
 
-from kb.bench.corpus import generate_texts
+from bench.corpus import generate_texts
 
 pytestmark = pytest.mark.skipif(
     vendor() != "sqlite", reason="SQLite locking; runs in the SQLite half of make test"

@@ -83,7 +83,7 @@ class CachedListMixin:
     """A list's page is cached by content version, audience, query string and format
     (kb.cache): authentication, throttling and content negotiation still run on every
     request; the queries and serializers only on a miss. JSON is cached rendered (the bytes:
-    rendering took a third of a cached request, kb.bench pages); the browsable API's HTML
+    rendering took a third of a cached request, bench pages); the browsable API's HTML
     page holds a CSRF token and the user, so for it only the data is cached."""
 
     def list(self, request, *args, **kwargs):

@@ -1,7 +1,7 @@
 """Planning many files, one at a time, for the importer (pure Python, no Django).
 
 Planning the next files in a worker process while the caller stores the current one was
-tried and measured: no gain (0.75 vs 0.73 MB/s on 10 MB, `python -m kb.bench import`),
+tried and measured: no gain (0.75 vs 0.73 MB/s on 10 MB, `python -m bench import`),
 since storing, not planning, takes most of the time. So it stays sequential and simple.
 """
 

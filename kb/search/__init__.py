@@ -288,7 +288,7 @@ def _with_related(kind: str, queryset: QuerySet) -> QuerySet:
 
 # Counting stops here: past it a page says "10,000+" (a reader pages through 1,000 hits at
 # most, see kb.views.common.MAX_PAGES). Counting every match of a common word costs more
-# than ranking it (kb.bench search).
+# than ranking it (bench search).
 COUNT_LIMIT = 10_000
 # Facets count the themes and speakers of at most this many matches of each type; past it
 # they are counted in that sample (``SearchResults.facets_sampled``).
@@ -371,7 +371,7 @@ class _Runner:
         return self.backend.match_sql(kind, self.compiled, self.visible(kind, **filters))
 
     # A search page runs every part below for every type: each part is one SQL query for
-    # all the types (kb.bench pages counts the queries; the issue allows 12 a page).
+    # all the types (bench pages counts the queries; the issue allows 12 a page).
 
     def hits(self, kind: str, offset: int, limit: int) -> list[Hit]:
         return self.hits_of((kind,), offset, limit)[kind]

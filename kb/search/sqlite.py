@@ -25,7 +25,7 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 # type: (FTS table, columns, bm25 weights, SELECT id + columns FROM the indexed table ``q``,
 # the rows of it indexed). Boilerplate passages (page chrome) are found by nobody, so they are not
 # indexed at all: every passage in the index is visible, and an unfiltered passage search is
-# the FTS table alone, with no join to tell chrome apart (kb.bench search). The same goes for
+# the FTS table alone, with no join to tell chrome apart (bench search). The same goes for
 # an earlier version of a source kept by ``import --replace`` (``superseded_by`` set) and
 # its passages: its text is found in the version that replaced it.
 THEMES_OF = (

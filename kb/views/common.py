@@ -26,7 +26,7 @@ def published_quotes(relation: str = "quotes") -> Count:
 
 
 # A <select> longer than this becomes a text input taking the slug: rendering ten thousand
-# options costs more than the rest of the page (kb.bench pages), and nobody scrolls them.
+# options costs more than the rest of the page (bench pages), and nobody scrolls them.
 MAX_SELECT_OPTIONS = 200
 
 
@@ -65,7 +65,7 @@ def is_staff(request) -> bool:
 
 
 # The deepest page a list serves. OFFSET makes the database walk past every row before the
-# page, so an unbounded page number is a scan that grows with the archive (kb.bench pages);
+# page, so an unbounded page number is a scan that grows with the archive (bench pages);
 # past this, readers narrow the filters or reverse the order, which reaches the other end.
 MAX_PAGES = 50
 

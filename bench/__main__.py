@@ -1,4 +1,4 @@
-"""``python -m kb.bench [--json FILE] PART [options]``: run one benchmark part, print its figures.
+"""``python -m bench [--json FILE] PART [options]``: run one benchmark part, print its figures.
 
 Parts:
 
@@ -7,12 +7,12 @@ Parts:
   directory, never the site's own);
 - ``search --passages N --quotes M``: search latency (p50/p95/p99) on SQLite and
   PostgreSQL, against the bare SQL full-text query and a tantivy index of the same
-  passages (``kb.bench.search``). Its databases are a SQLite file under ``--cache-dir``
+  passages (``bench.search``). Its databases are a SQLite file under ``--cache-dir``
   (default ``.bench/``) and the PostgreSQL database ``kb_bench`` (``--pg-url``);
 - ``pages --size N --duration S``: the site under load (wrk against gunicorn on
   127.0.0.1) at N/100, N/10 and N passages, SQLite and PostgreSQL: req/s, p50/p95/p99,
   ratio to a hello-world view, SQL queries per request, errors, worker restarts and peak
-  RSS (``kb.bench.pages``).
+  RSS (``bench.pages``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kb.bench")
+    parser = argparse.ArgumentParser(prog="python -m bench")
     parts = parser.add_subparsers(dest="part", required=True)
     importing = parts.add_parser("import", help="import a generated corpus; MB/s and peak RSS")
     importing.add_argument("--size-mb", type=float, default=50.0)
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     if args.part in ("pages", "pages-build"):
         import os
 
-        from kb.bench import pages as load
+        from bench import pages as load
 
         args.pg_server = args.pg_server or os.environ.get("BENCH_PG_SERVER", load.DEFAULT_PG_SERVER)
         if args.part == "pages-build":
@@ -110,14 +110,14 @@ def main(argv=None) -> int:
         result = load.bench_pages(args)
         load.report_pages(result)
     elif args.part == "import":
-        from kb.bench.importing import bench_import, report_import
+        from bench.importing import bench_import, report_import
 
         result = bench_import(args)
         report_import(result)
     else:
         import os
 
-        from kb.bench import search
+        from bench import search
 
         args.pg_url = args.pg_url or os.environ.get("BENCH_PG_URL", search.DEFAULT_PG_URL)
         if args.part == "search-worker":

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kb.bench.server import hello
+from bench.server import hello
 from kb.urls import urlpatterns as site_patterns
 
 urlpatterns = [path("bench/hello/", hello, name="bench_hello"), *site_patterns]

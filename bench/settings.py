@@ -1,6 +1,6 @@
-"""Settings of the benchmark's server: the site's, plus ``kb.bench.server``'s additions.
+"""Settings of the benchmark's server: the site's, plus ``bench.server``'s additions.
 
-Used only by ``python -m kb.bench pages`` (``DJANGO_SETTINGS_MODULE=kb.bench.settings``).
+Used only by ``python -m bench pages`` (``DJANGO_SETTINGS_MODULE=bench.settings``).
 """
 
 import os
@@ -9,9 +9,9 @@ from pathlib import Path
 from kb.settings import *  # noqa: F403
 from kb.settings import MIDDLEWARE
 
-ROOT_URLCONF = "kb.bench.urls"
+ROOT_URLCONF = "bench.urls"
 # Outermost, so it counts every query of the request, the other middleware's included.
-MIDDLEWARE = ["kb.bench.server.count_queries", *MIDDLEWARE]
+MIDDLEWARE = ["bench.server.count_queries", *MIDDLEWARE]
 
 # Static files collected for the bench's server go to a folder of the bench's own: never the
 # site's staticfiles/, which a running site (or a test run beside the bench) is serving.

@@ -1,7 +1,7 @@
 """The ``search`` part: latency of ``kb.search.search`` on a large generated corpus.
 
 For each backend (SQLite, PostgreSQL) a worker process (Django is set up once per process,
-on one database) builds the corpus of ``kb.bench.searchcorpus`` straight into the tables
+on one database) builds the corpus of ``bench.searchcorpus`` straight into the tables
 (or reuses it when the marker matches), then times the same queries four ways:
 
 - ``search``: ``kb.search.search(q, types=("passage",), user=None, limit=10,
@@ -27,8 +27,8 @@ import threading
 import time
 from pathlib import Path
 
-from kb.bench import searchcorpus
-from kb.bench.common import peak_rss_mb, setup_django, summary
+from bench import searchcorpus
+from bench.common import peak_rss_mb, setup_django, summary
 
 BATCH = 10_000  # passages per insert batch (and transaction)
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/kb_bench"
@@ -712,7 +712,7 @@ def spawn(engine: str, args, queries_file: Path) -> dict:
     out = Path(args.cache_dir) / f"result-{engine}.json"
     out.unlink(missing_ok=True)
     command = [
-        sys.executable, "-m", "kb.bench", "search-worker", "--engine", engine,
+        sys.executable, "-m", "bench", "search-worker", "--engine", engine,
         "--passages", str(args.passages), "--quotes", str(args.quotes),
         "--cache-dir", str(args.cache_dir), "--pg-url", args.pg_url,
         "--queries-file", str(queries_file), "--out", str(out), "--variants", args.variants,

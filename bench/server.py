@@ -1,6 +1,6 @@
 """What only the benchmark's server has: a hello-world view and a query counter.
 
-The pages part (``kb.bench.pages``) serves the site with ``kb.bench.settings``: the same
+The pages part (``bench.pages``) serves the site with ``bench.settings``: the same
 settings, URLs and middleware as the real site, plus ``/bench/hello/`` (the ceiling a
 Django view can reach on this machine) and ``count_queries``, which tells in a response
 header how many SQL queries the request ran. Neither is ever part of the real site.

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kb.bench.common import peak_rss_mb, setup_django
+from bench.common import peak_rss_mb, setup_django
 
 
 def bench_import(args) -> dict:
@@ -20,7 +20,7 @@ def bench_import(args) -> dict:
         setup_django(os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"))
         from django.core.management import call_command
 
-        from kb.bench.corpus import generate_texts
+        from bench.corpus import generate_texts
 
         corpus_dir = workdir / "corpus"
         corpus_dir.mkdir()

@@ -4,7 +4,7 @@ Built for size (a million passages) rather than for the importer: rows come out 
 insert, in source order, with explicit ids, and with the invariants of the real data
 (a passage is exactly ``source.text[start:end]``, the passages of a source joined by blank
 lines are its text, a quote is an exact span of its passage). Word frequencies follow what
-real text does: a few function words everywhere, the topic words of ``kb.bench.corpus``
+real text does: a few function words everywhere, the topic words of ``bench.corpus``
 (plus the brand names the aliases need) in many passages, and a long Zipf tail of
 generated words, so common words match a large share of the passages and rare words a
 handful. Everything comes from one seeded generator: the same (seed, sizes) always give
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import accumulate
 
-from kb.bench.corpus import PEOPLE, WORDS
+from bench.corpus import PEOPLE, WORDS
 
 VERSION = 1  # bump when the generated rows change (a --reuse marker then no longer matches)
 SEED = 2024
@@ -177,7 +177,7 @@ class Shape:
     """How the generated rows are spread: passages per source, people, themes.
 
     The default is the search part's corpus (short sources, a few people); ``PAGES`` is the
-    pages part's (``kb.bench.pages``): about a hundred passages a source, one source of 500,
+    pages part's (``bench.pages``): about a hundred passages a source, one source of 500,
     500 people and 60 themes, as issue #9 describes the site at a million passages.
     """
 

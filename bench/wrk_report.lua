@@ -1,4 +1,4 @@
--- wrk's end-of-run hook: one JSON line (prefixed WRKJSON) that kb.bench.pages parses.
+-- wrk's end-of-run hook: one JSON line (prefixed WRKJSON) that bench.pages parses.
 -- Latencies are in microseconds; errors are socket errors and non-2xx/3xx statuses.
 done = function(summary, latency, requests)
   local e = summary.errors

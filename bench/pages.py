@@ -4,12 +4,12 @@ For each size (passages; by default SIZE/100, SIZE/10 and SIZE), each backend (S
 PostgreSQL) and each WSGI server asked for (gunicorn sync by default; gthread and granian
 to compare), it:
 
-1. builds the generated corpus of ``kb.bench.searchcorpus`` in the ``PAGES`` shape (about
+1. builds the generated corpus of ``bench.searchcorpus`` in the ``PAGES`` shape (about
    a hundred passages a source, one source of 500, 60 themes, 500 people, a tenth as many
    quotes as passages) in a worker process, or reuses it (SQLite under ``--cache-dir``,
    PostgreSQL database ``kb_bench_pages_<size>``), then runs the project's migrations;
 2. starts the server on 127.0.0.1 with two workers, ``DJANGO_DEBUG`` off and
-   ``kb.bench.settings`` (the site plus a hello-world view and a query-count header);
+   ``bench.settings`` (the site plus a hello-world view and a query-count header);
 3. for each URL: a few requests to read its status and SQL queries (``X-Bench-Queries``),
    a short warm-up, then wrk for DURATION seconds at a fixed concurrency;
 4. reads the workers' peak RSS (VmHWM) and compares their process ids before and after
@@ -34,10 +34,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from kb.bench import searchcorpus
+from bench import searchcorpus
 
 HERE = Path(__file__).resolve().parent
-QUERIES_HEADER = "x-bench-queries"  # kb.bench.server.QUERIES_HEADER, as get() names it
+QUERIES_HEADER = "x-bench-queries"  # bench.server.QUERIES_HEADER, as get() names it
 ROOT = HERE.parent.parent
 WRK_SCRIPT = HERE / "wrk_report.lua"
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -107,8 +107,8 @@ def build_worker(args) -> int:
     """Build or reuse one database, migrate it, and write the URLs to load to ``--out``."""
     from types import SimpleNamespace
 
-    from kb.bench import search
-    from kb.bench.common import setup_django
+    from bench import search
+    from bench.common import setup_django
 
     url = database_url(args, args.engine, args.passages)
     if args.engine == "postgres":
@@ -217,7 +217,7 @@ def prepare(args, engine: str, passages: int) -> dict:
     out = targets_path(args.cache_dir, engine, passages)
     out.unlink(missing_ok=True)
     command = [
-        sys.executable, "-m", "kb.bench", "pages-build", "--engine", engine,
+        sys.executable, "-m", "bench", "pages-build", "--engine", engine,
         "--passages", str(passages), "--cache-dir", str(args.cache_dir),
         "--pg-server", args.pg_server,
     ] + (["--rebuild"] if args.rebuild else [])  # fmt: skip
@@ -252,7 +252,7 @@ def server_command(server: str, port: int, workers: int, threads: int) -> list[s
 def server_env(database: str, extra: list[str]) -> dict:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="kb.bench.settings",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=database,
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or "benchmark-only-not-secret",
@@ -483,7 +483,7 @@ def bench_pages(args) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
     Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
-    # The server's static files: collected under the cache dir (kb.bench.settings).
+    # The server's static files: collected under the cache dir (bench.settings).
     os.environ["KB_BENCH_STATIC_ROOT"] = str(Path(args.cache_dir).resolve() / "static")
     collectstatic()
     runs = []
