@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run dev bench bench-deps test lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean
+.PHONY: run dev bench bench-deps test test-fast lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
@@ -60,6 +60,11 @@ test: install-dev .secret_key system-deps lint
 	$(MAKE) --no-print-directory verify-seed
 	@# Both databases at once (one per core): each suite's output is printed when it ends.
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+
+# The fast lane while you work: every test but the system tests marked slow (the list is in
+# tests/conftest.py), on SQLite only. `make test` runs them all, on both databases.
+test-fast: install-dev
+	env -u DATABASE_URL $(PY) -m pytest -q -m "not slow" -p no:cacheprovider
 
 # The seeded corpus, loaded into a throw-away SQLite file, passes verify_corpus (every span
 # and every source's sha256).

@@ -1,7 +1,36 @@
 """Shared fixtures: the seeded corpus as the command operators use writes it."""
 
+from pathlib import Path
+
 import pytest
 from seed_rows import load_seed_rows
+
+TESTS = Path(__file__).resolve().parent
+
+# The system tests, marked `slow` here by file (the files stay as they are): `make test-fast`
+# leaves them out with -m "not slow"; `make test` runs them on both databases. A directory
+# ends with "/". Keep a file here if it starts servers or processes, drives a browser, or
+# draws thousands of examples.
+SLOW = {
+    "test_fuzz.py",  # hypothesis: 10,000+ requests to every URL
+    "test_search_fuzz.py",  # hypothesis: thousands of queries on every search door
+    "test_api_conformance.py",  # schemathesis over the OpenAPI schema
+    "test_sqlite_concurrency.py",  # writer and reader processes on one SQLite file
+    "test_import_faults.py",  # an import killed with SIGKILL in a subprocess
+    "test_database_down.py",  # a PostgreSQL server of its own, stopped and started again
+    "test_backup.py",  # backup and restore through the command, in subprocesses
+    "test_bench.py",  # the benchmark's own runs
+    "test_views_html_valid.py",  # the Nu HTML Checker (a Java process)
+    "browser/",  # Playwright driving chromium
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    slow = pytest.mark.slow
+    for item in items:
+        path = item.path.relative_to(TESTS).as_posix()
+        if path in SLOW or any(path.startswith(d) for d in SLOW if d.endswith("/")):
+            item.add_marker(slow)
 
 
 @pytest.fixture(autouse=True)
