@@ -66,7 +66,11 @@ def secret_key(key: str, key_file: Path, debug: bool) -> str:
     )
 
 
-SECRET_KEY = secret_key(env_str("DJANGO_SECRET_KEY"), BASE_DIR / ".secret_key", DEBUG)
+# pytest sets PYTEST_VERSION while it runs (and for the servers a test starts): a plain `pytest`
+# in a fresh clone has the insecure dev key, without `make` writing .secret_key first.
+SECRET_KEY = secret_key(
+    env_str("DJANGO_SECRET_KEY"), BASE_DIR / ".secret_key", DEBUG or "PYTEST_VERSION" in os.environ
+)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 
