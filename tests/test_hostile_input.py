@@ -5,7 +5,9 @@ editors use), and themes, people, a principle and quote notes are named with pay
 through the models and ``kb.curation``. Every public page, feed, the sitemap, the JSON-LD
 blocks, the exports and the API must carry them as text: escaped in HTML and XML, encoded
 in JSON, never as live markup. Source URLs are http(s) only, at every door: the model, the
-database, the import pipeline, the admin forms.
+database, the import pipeline, the admin forms. Search syntax, SQL, NUL and odd unicode
+(``HOSTILE_STRINGS``) go once through ``search()`` and the FilterSets, where they are
+handled, and once through a page and the API.
 
 The data is built once for the module (a transaction rolled back at the end): importing
 and rendering every page once per test would cost more than the checks.
@@ -29,9 +31,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.http import QueryDict
 
-from kb import curation
+from kb import curation, search
 from kb.admin.importing import ImportSourceForm
+from kb.filters import QuoteFilter, SourceFilter
 from kb.ingest.frontmatter import build_metadata, split_front_matter
 from kb.ingest.plan import ImportPlan, IngestError, SourceMetadata
 from kb.ingest.store import store_plan
@@ -333,6 +337,166 @@ def _query(**params) -> str:
     from urllib.parse import urlencode
 
     return urlencode(params)
+
+
+# --- search syntax, SQL and odd text: tested once where they are handled ---------------------
+
+# Query syntax of the engines, SQL, NUL, huge and odd unicode: each goes through the search and
+# the FilterSets here (the layer that handles it), then once through a page and the API. The
+# hypothesis suites (test_fuzz.py, test_search_fuzz.py) draw thousands more.
+HOSTILE_STRINGS = [
+    "",
+    " ",
+    '"',
+    '"unbalanced phrase',
+    "*",
+    "users*",
+    "NEAR(",
+    "NEAR(users templates, 3)",
+    "^users",
+    "title:users",
+    "((users",
+    "users))",
+    "OR",
+    "- -users",
+    "AND OR NOT",
+    "' OR 1=1; --",
+    "1; DROP TABLE kb_quote; --",
+    "%_\\",
+    "\x00",
+    "users\x00templates",
+    "x" * 10_000,
+    "users " * 2_000,
+    "🙂 雷军 小米 ñandú",
+    "\u202e\ufeff\u200b\ud7ff",
+    "<script>alert(1)</script>",
+]
+# What the search makes of some of them on the hostile interview: the words around the syntax
+# are searched ("users" is in one answer), syntax alone finds nothing. The others ("OR", SQL,
+# NEAR with two words of different quotes) are only held to what every string is.
+FINDS_QUOTES = {"users*", "^users", "((users", "users))", "users " * 2_000}
+FINDS_NOTHING = {
+    "",
+    " ",
+    '"',
+    "*",
+    "NEAR(",
+    "- -users",
+    "%_\\",
+    "\x00",
+    "x" * 10_000,
+    "🙂 雷军 小米 ñandú",
+    "\u202e\ufeff\u200b\ud7ff",
+}
+
+
+def expected_found(raw: str) -> bool | None:
+    return True if raw in FINDS_QUOTES else False if raw in FINDS_NOTHING else None
+
+
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+def short_id(raw: str) -> str:
+    return repr(raw[:24]) + (f"…({len(raw)})" if len(raw) > 24 else "")
+
+
+def query_dict(**values) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name, value in values.items():
+        data[name] = value
+    return data
+
+
+def assert_messages(errors: dict, where: str) -> None:
+    """Every refusal is a sentence for a reader, never an exception's text."""
+    for field, messages in errors.items():
+        for message in messages:
+            assert message.endswith(".") and "Traceback" not in message, (where, field, message)
+
+
+@pytest.mark.parametrize("raw", HOSTILE_STRINGS, ids=short_id)
+def test_the_search_reads_any_string_as_words(hostile, raw):
+    results = search.search(raw, types=("quote",), limit=100, count_limit=None)
+    found = {hit.id for hit in results.groups.get("quote", [])}
+    public = set(Quote.objects.published().values_list("pk", flat=True))
+    assert found <= public
+    assert expected_found(raw) in (None, bool(found)), found
+    # The quote list's words search the same way (QuoteFilter's q), or say why they cannot.
+    words = QuoteFilter(query_dict(q=raw), queryset=Quote.objects.published())
+    if "\x00" in raw:
+        assert words.errors == {"q": [NUL_MESSAGE]}
+        return
+    assert words.is_valid(), words.errors
+    listed = set(words.qs.values_list("pk", flat=True))
+    if results.parsed.is_empty:
+        # No word to look for: the list is not narrowed, but for the words it excludes.
+        with_users = set(Quote.objects.filter(text__icontains="users").values_list("pk", flat=True))
+        assert listed == public - (with_users if raw == "- -users" else set())
+    else:
+        assert listed == found
+
+
+@pytest.mark.parametrize("raw", HOSTILE_STRINGS, ids=short_id)
+def test_the_filtersets_apply_a_hostile_value_or_refuse_it_with_a_message(hostile, raw):
+    published = Quote.objects.published()
+    names = ["theme", "speaker", "source", "kind", "year", "year_min", "featured", "ordering"]
+    quotes = QuoteFilter(query_dict(**dict.fromkeys(names, raw)), queryset=published)
+    sources = SourceFilter(
+        query_dict(**dict.fromkeys(["kind", "year_min", "speaker", "title"], raw)),
+        queryset=Source.objects.all(),
+    )
+    if raw == "":
+        # An empty value is no filter.
+        assert quotes.is_valid() and quotes.qs.count() == published.count()
+        assert sources.is_valid() and sources.qs.count() == Source.objects.count()
+        return
+    # No hostile string names a theme, a person, a source or a kind, nor is it a year.
+    assert_messages(quotes.errors, "QuoteFilter")
+    assert_messages(sources.errors, "SourceFilter")
+    if raw.strip():
+        assert {"theme", "speaker", "source", "kind", "year"} <= set(quotes.errors)
+        assert {"kind", "year_min", "speaker"} <= set(sources.errors)
+    if "\x00" in raw:
+        assert NUL_MESSAGE in sources.errors["title"]
+    else:
+        # Words in a title are words: nothing matches, nothing breaks.
+        title_only = SourceFilter(query_dict(title=raw), queryset=Source.objects.all())
+        assert title_only.is_valid(), title_only.errors
+        assert title_only.qs.count() == Source.objects.filter(title__icontains=raw.strip()).count()
+
+
+def test_the_pages_answer_any_string_with_the_list_or_a_message(client, hostile):
+    for raw in HOSTILE_STRINGS:
+        search_page = client.get("/search/", {"q": raw})
+        assert search_page.status_code == 200, short_id(raw)
+        found = search_page.context["results"].counts["quote"] > 0
+        assert expected_found(raw) in (None, found), short_id(raw)
+        listing = client.get("/quotes/", {"q": raw, "speaker": raw})
+        assert listing.status_code == 200, short_id(raw)
+        html = listing.content.decode()
+        if "\x00" in raw:
+            assert NUL_MESSAGE in html, short_id(raw)
+        elif raw.strip():  # an unknown speaker is named back, beside its error
+            assert "Select a valid choice" in html, short_id(raw)
+
+
+def test_the_api_answers_any_string_with_json_or_a_400_that_says_why(client, hostile):
+    for raw in HOSTILE_STRINGS:
+        for path in ("/api/search/", "/api/quotes/"):
+            response = client.get(path, {"q": raw})
+            body = response.json()
+            if "\x00" in raw:
+                # A NUL is refused by every API endpoint, in a message naming the parameter.
+                assert response.status_code == 400, (path, short_id(raw))
+                assert body == {"q": [NUL_MESSAGE]}, body
+                continue
+            assert response.status_code == 200, (path, short_id(raw), body)
+            if path == "/api/search/":
+                assert expected_found(raw) in (None, body["count"] > 0), short_id(raw)
+            else:  # the list with the page's FilterSet
+                listed = QuoteFilter(query_dict(q=raw), queryset=Quote.objects.published()).qs
+                assert body["count"] == listed.count(), short_id(raw)
 
 
 # --- feeds, sitemap, exports ------------------------------------------------------------------
