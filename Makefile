@@ -37,6 +37,7 @@ setup: install .secret_key
 
 run: setup
 	@echo "Serving the Lei Jun knowledge base on http://127.0.0.1:$(PORT)/"
+	@echo "The admin: http://127.0.0.1:$(PORT)/$${DJANGO_ADMIN_PATH:-admin/} (the first editor: $(PY) manage.py createsuperuser)"
 	VENV=$(VENV) scripts/serve $(PORT) 2
 
 dev: setup
