@@ -42,6 +42,16 @@ def plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Users made by tests hash their passwords with MD5: PBKDF2's million rounds cost about
+    half a second a user, which was most of the fast lane's time. PBKDF2 still checks."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def corpus(db):
     """The seeded Lei Jun corpus: the rows ``load_seed_corpus`` (the real importer) writes
