@@ -63,9 +63,10 @@ test: install-dev .secret_key system-deps lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # The fast lane while you work: every test but the system tests marked slow (the list is in
-# tests/conftest.py), on SQLite only. `make test` runs them all, on both databases.
+# tests/conftest.py), on SQLite only, one process per core (pytest-xdist). `make test` runs
+# them all, on both databases.
 test-fast: install-dev
-	env -u DATABASE_URL $(PY) -m pytest -q -m "not slow" -p no:cacheprovider
+	env -u DATABASE_URL $(PY) -m pytest -q -m "not slow" -p no:cacheprovider -n auto
 
 # The seeded corpus, loaded into a throw-away SQLite file, passes verify_corpus (every span
 # and every source's sha256).
