@@ -1,4 +1,5 @@
-"""Shared fixtures: the seeded corpus as the command operators use writes it."""
+"""Shared fixtures (the seeded corpus as the command operators use writes it, a staff client)
+and the `slow` mark of the system tests, which `make test-fast` leaves out."""
 
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Users made by tests hash their passwords with MD5: PBKDF2's million rounds cost about
-    half a second a user, which was most of the fast lane's time. PBKDF2 still checks."""
+    half a second a user, a quarter of the fast lane's time. PBKDF2 hashes still check."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
