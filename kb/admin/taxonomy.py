@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 
 from kb import curation
-from kb.admin.history import CuratedAdmin, CuratedForm, action_with_form
+from kb.admin.base import ARCHIVE_ACTIONS, CuratedAdmin, CuratedForm, action_with_form
 from kb.models import Person, SearchAlias, Status, Theme
 
 
@@ -88,7 +88,7 @@ class PersonForm(SlugFromNameForm):
 @admin.register(Person)
 class PersonAdmin(CuratedAdmin):
     form = PersonForm
-    actions = ["merge"]
+    actions = ["merge", *ARCHIVE_ACTIONS]
     list_display = ["name", "slug", "alias_list", "quote_total", "passage_total"]
     search_fields = ["name", "slug", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
