@@ -11,7 +11,7 @@ from django.http import StreamingHttpResponse
 from factories import more_quotes, small_corpus_fixture  # noqa: F401
 
 from kb.models import Quote
-from kb.views.exports import COLUMNS
+from kb.exports import COLUMNS
 
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 
