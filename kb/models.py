@@ -859,21 +859,11 @@ class SearchAlias(models.Model):
         return f"{self.term} {arrow} {self.means}"
 
     def clean(self):
-        from kb.search.query import split_words  # kb.search imports the models
-
+        # The other pairs saying the same words are refused by the admin's form
+        # (kb.admin.taxonomy.SearchAliasForm), which compares them as the search reads them:
+        # the models do not import the search.
         if " ".join(self.term.split()) == " ".join(self.means.split()):
             raise ValidationError({"means": "A term cannot mean itself."})
-        # Compared as the search reads aliases (kb.search.aliases.alias_map: lower-cased
-        # words, punctuation aside). Only an exact repeat is refused above: the seed's
-        # "lei jun → Lei Jun" differs in case alone, which the search ignores, but it is
-        # an editor's record.
-        term, means = split_words(self.term), split_words(self.means)
-        for other in SearchAlias.objects.exclude(pk=self.pk):  # an editor's small table
-            pair = (split_words(other.term), split_words(other.means))
-            if pair == (term, means):
-                raise ValidationError(f"“{other}” says this already.")
-            if pair == (means, term) and other.two_way:
-                raise ValidationError(f"“{other}” says this already (both ways).")
 
 
 class ContentVersion(models.Model):
