@@ -5,7 +5,7 @@ import pytest
 from api_factories import small_corpus_fixture  # noqa: F401
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
-from test_admin import admin_url
+from test_admin import admin_url, quote_form_data
 from test_admin_curation import client_for, roles  # noqa: F401
 
 from kb import curation
@@ -70,6 +70,17 @@ def test_the_bulk_delete_action_archives_each_row(reviewer, small_corpus):
 
 def test_an_editor_cannot_take_published_work_down(editor, small_corpus):
     quote, principle = small_corpus.price_quote, small_corpus.principle
+    assert (status_of(quote), status_of(principle)) == (Status.PUBLISHED, Status.PUBLISHED)
+    response = editor.post(admin_url(Quote, "delete", quote.pk), {"post": "yes"})
+    assert "reviewer's decision" in messages_of(response)
+    page = editor.get(admin_url(Principle, "delete", principle.pk)).content.decode()
+    assert "reviewer&#x27;s decision" in page and "Yes, archive it" not in page
+    action(editor, Principle, "delete_selected", [principle])
+    # Nor through the status field of the form.
+    response = editor.post(
+        admin_url(Quote, "change", quote.pk), quote_form_data(quote, status=Status.ARCHIVED)
+    )
+    assert "reviewer's decision" in " ".join(response.context["adminform"].form.errors["status"])
     assert (status_of(quote), status_of(principle)) == (Status.PUBLISHED, Status.PUBLISHED)
     response = editor.post(admin_url(Quote, "delete", quote.pk), {"post": "yes"})
     assert "reviewer's decision" in messages_of(response)
