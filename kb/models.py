@@ -454,9 +454,6 @@ class Source(RedirectsOldSlugs):
                 name="source_url_http",
                 violation_error_message=URL_SCHEME_MESSAGE,
             ),
-            # Required: the importer's duplicate check reads it (a row written without save()
-            # computes it with kb.texts.fingerprint).
-            models.CheckConstraint(condition=~Q(fingerprint=""), name="source_fingerprint_set"),
         ]
 
     def __str__(self):

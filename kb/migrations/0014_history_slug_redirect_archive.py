@@ -169,13 +169,6 @@ class Migration(migrations.Migration):
             name="fingerprint",
             field=models.CharField(db_index=True, editable=False, max_length=64),
         ),
-        migrations.AddConstraint(
-            model_name="source",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("fingerprint", ""), _negated=True),
-                name="source_fingerprint_set",
-            ),
-        ),
         migrations.RunPython(source_triggers_on, source_triggers_off),
         migrations.CreateModel(
             name="SlugRedirect",
