@@ -52,7 +52,8 @@ def source_triggers_on(apps, schema_editor):
 def fill_fingerprints(apps, schema_editor):
     Source = apps.get_model("kb", "Source")
     HistoricalSource = apps.get_model("kb", "HistoricalSource")
-    for source in Source.objects.filter(fingerprint__isnull=True).only("pk", "text").iterator():
+    unset = models.Q(fingerprint__isnull=True) | models.Q(fingerprint="")
+    for source in Source.objects.filter(unset).only("pk", "text").iterator():
         Source.objects.filter(pk=source.pk).update(fingerprint=fingerprint(source.text))
     # Revisions keep no text: they take their source's, or "" for a source deleted since.
     known = dict(Source.objects.values_list("pk", "fingerprint"))
