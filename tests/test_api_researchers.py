@@ -17,9 +17,9 @@ from rest_framework.authtoken.models import Token
 
 from kb import citations
 from kb.api.throttling import parse_rate
+from kb.exports import COLUMNS
 from kb.filters import QuoteFilter, SourceFilter
 from kb.models import Quote, Source, Status
-from kb.exports import COLUMNS
 
 STYLES = ["csl-json", "bibtex", "apa", "chicago"]
 
