@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from itertools import accumulate
 
 from bench.corpus import PEOPLE, WORDS
+from kb.texts import fingerprint
 
 VERSION = 1  # bump when the generated rows change (a --reuse marker then no longer matches)
 SEED = 2024
@@ -140,8 +141,8 @@ class SourceRows:
 
 # Column orders of the rows produced (the loaders use the same lists).
 SOURCE_COLUMNS = (
-    "id title slug kind url author publisher published year language text sha256 notes "
-    "created updated"
+    "id title slug kind url author publisher published year language text sha256 fingerprint "
+    "notes created updated"
 ).split()
 PASSAGE_COLUMNS = "id source_id number start end text speaker_id is_boilerplate".split()
 QUOTE_COLUMNS = (
@@ -281,6 +282,7 @@ def sources(
                 "en",
                 source_text,
                 hashlib.sha256(source_text.encode("utf-8")).hexdigest(),
+                fingerprint(source_text),  # required (the importer's duplicate check)
                 "",
                 NOW,
                 NOW,

@@ -9,40 +9,15 @@ history (django-simple-history) records each change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import OuterRef, Subquery
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from kb.ingest.passages import CLOSING_MARKS
-from kb.models import Claim, Passage, Person, Principle, Quote, SearchAlias, Source, Status, Theme
-
-# Status changes that need the "publish" permission of the model (publish_quote …).
-GUARDED_STATUSES = frozenset({Status.PUBLISHED, Status.REJECTED})
-PUBLISH_PERMISSIONS = {Quote: "kb.publish_quote", Principle: "kb.publish_principle"}
-NO_PUBLISH_PERMISSION = (
-    "You may not publish or reject {plural}: a reviewer must do it "
-    "(ask for the “{permission}” permission)."
-)
-
-
-def can_publish(user, model) -> bool:
-    """May ``user`` set ``model`` objects to published or rejected?"""
-    permission = PUBLISH_PERMISSIONS.get(model)
-    return permission is None or bool(user and user.has_perm(permission))
-
-
-def check_transition(user, obj, status) -> None:
-    """Refuse (ValidationError) a change to published/rejected by a user without the right."""
-    if status in GUARDED_STATUSES and not can_publish(user, type(obj)):
-        raise ValidationError(
-            NO_PUBLISH_PERMISSION.format(
-                plural=type(obj)._meta.verbose_name_plural,
-                permission=PUBLISH_PERMISSIONS[type(obj)].split(".", 1)[1],
-            )
-        )
+from kb.models import Passage, Person, Principle, Quote, SlugRedirect, Status, Theme
+from kb.permissions import can_delete_for_good, check_archive, check_transition
+from kb.texts import excerpt
 
 
 def _save(obj, reason: str = "") -> None:
@@ -75,14 +50,9 @@ def _spans_of(passage: Passage) -> tuple[list[Quote], list]:
     return list(passage.quotes.all()), list(passage.claims.all())
 
 
-def _excerpt(text: str, length: int = 60) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
 def _describe(obj) -> str:
     kind = "quote" if isinstance(obj, Quote) else "claim"
-    return f"{kind} “{_excerpt(obj.text)}” ({obj.start}–{obj.end})"
+    return f"{kind} “{excerpt(obj.text, 60)}” ({obj.start}–{obj.end})"
 
 
 def _renumber(passages: list[Passage]) -> None:
@@ -131,7 +101,7 @@ def check_boilerplate(passage: Passage) -> None:
     if not held:
         return
     names = [
-        f"the published quote “{_excerpt(obj.text)}”"
+        f"the published quote “{excerpt(obj.text, 60)}”"
         if isinstance(obj, Quote)
         else f"a claim of the published principle “{obj.principle.title}”"
         for obj in held[:BOILERPLATE_NAMED]
@@ -306,6 +276,8 @@ def merge_themes(keep: Theme, other: Theme, *, reason: str = "") -> MergeResult:
     if keep.description == "" and other.description:
         keep.description = other.description
         _save(keep, reason)
+    # Its addresses (its slug and the ones it had) lead to the theme it was merged into.
+    SlugRedirect.hand_over(other, keep)
     other._change_reason = reason
     other.delete()
     return result
@@ -333,6 +305,7 @@ def merge_people(keep: Person, other: Person, *, reason: str = "") -> MergeResul
             known.add(name.casefold())
     if not keep.description and other.description:
         keep.description = other.description
+    SlugRedirect.hand_over(other, keep)  # their page leads to the person kept
     other._change_reason = reason
     other.delete()
     # The other's name is free now: full_clean would refuse it as a duplicate before.
@@ -376,252 +349,84 @@ def set_speaker(quotes, person: Person | None, *, reason: str = "") -> int:
     return changed
 
 
-# Deleted rows ---------------------------------------------------------------------------
+# Archiving -------------------------------------------------------------------------------
 #
-# A deleted row lives on in its revision history: its last record ("-") holds every field,
-# and the record before it the many-to-many links (the "-" record has none: the links are
-# gone before django-simple-history writes it). Sources are not restorable (their history
-# leaves out the text, which is never rewritten) and neither are passages (they are deleted
-# only by a merge, and a restored one would overlap the merged passage: split it instead).
+# "Delete" in the admin archives a quote, a principle or a person: the row keeps its id, its
+# links and its history, leaves every page, list, feed and API answer (``visible_to``), and
+# comes back with ``restore``. A real delete is ``delete_for_good``, a separate permission.
 
-RESTORE_REASON = "Restored from history"
-RESTORABLE = (Quote, Claim, Principle, Theme, Person, SearchAlias)
-# Claims deleted with their principle (one cascade) are restored with it: same user,
-# deleted at most this long before it (the cascade deletes them first).
-CASCADE_WINDOW = timedelta(seconds=10)
-# What a deleted parent was: why a row pointing to it cannot come back.
-GONE = {
-    Source: "it was deleted with its text",
-    Passage: "it was deleted, or merged into its neighbour",
-    Principle: "restore the principle first",
-}
-# Why a restored span no longer fits (the keys of kb.models.span_errors).
-SPAN_HINTS = {
-    "start": "Its passage was split or merged since: quote the words again from the passage "
-    "that now holds them.",
-    "text": "The source's words at its start:end are no longer its text.",
-}
-# Links the database cut without a revision (no signal is sent for them).
-NOT_RECORDED = {
-    Person: "Quotes and passages they spoke lost their speaker when they were deleted: "
-    "set it again.",
-    Theme: "Its quotes and principles lost the tag when it was deleted: tag them again.",
-}
+ARCHIVABLE = (Quote, Principle, Person)
+# What a restored row becomes: quotes and principles wait for a reviewer to publish them
+# again; people need no reviewer.
+RESTORED_STATUS = {Quote: Status.DRAFT, Principle: Status.DRAFT, Person: Status.PUBLISHED}
+ARCHIVE_REASON = "Archived"
+RESTORE_REASON = "Restored from the archive"
 
 
-def deleted_records(model):
-    """The last revision ("-") of each ``model`` row that is deleted and not restored since."""
-    history = model.history.model
-    pk = model._meta.pk.attname
-    latest = (
-        history.objects.filter(**{pk: OuterRef(pk)}).order_by("-history_id").values("history_id")
-    )
-    return (
-        history.objects.filter(history_type="-", history_id=Subquery(latest[:1]))
-        .exclude(**{f"{pk}__in": model._default_manager.values("pk")})
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")
-    )
-
-
-def _parent_fields(model):
-    return [f for f in model._meta.concrete_fields if f.many_to_one]
-
-
-def _describe_gone(related_model, pk) -> str:
-    history = getattr(related_model, "history", None)
-    if history is None:
-        return f"#{pk}"
-    record = history.filter(**{related_model._meta.pk.attname: pk}).order_by("-history_id").first()
-    if record is None:
-        return f"#{pk}"
-    # A passage's name reads its source, which may be gone too: its number is enough.
-    return f"¶{record.number}" if related_model is Passage else f"“{record.history_object}”"
-
-
-def missing_parents(model, records) -> dict[int, list[tuple[models.Field, object]]]:
-    """For each record (by history_id), the foreign keys pointing to rows that are gone.
-
-    One query per foreign key of the model, whatever the number of records.
-    """
-    missing = {record.history_id: [] for record in records}
-    for fk in _parent_fields(model):
-        values = {getattr(r, fk.attname) for r in records} - {None}
-        if not values:
-            continue
-        existing = set(
-            fk.related_model._default_manager.filter(pk__in=values).values_list("pk", flat=True)
-        )
-        for record in records:
-            value = getattr(record, fk.attname)
-            if value is not None and value not in existing:
-                missing[record.history_id].append((fk, value))
-    return missing
-
-
-def restore_blocker(fk, value) -> str:
-    """Why a row whose ``fk`` points to the deleted row ``value`` cannot be restored."""
-    why = GONE.get(fk.related_model, "it was deleted")
-    return (
-        f"its {fk.verbose_name} {_describe_gone(fk.related_model, value)} no longer exists ({why})."
-    )
-
-
-def blockers(model, records) -> dict[int, str]:
-    """For each record (by history_id) a reason it cannot be restored, or ""."""
-    reasons = {}
-    for history_id, gone in missing_parents(model, records).items():
-        required = [
-            (fk, value) for fk, value in gone if fk.remote_field.on_delete is not models.SET_NULL
-        ]
-        reason = " ".join(restore_blocker(fk, value) for fk, value in required)
-        reasons[history_id] = reason[:1].upper() + reason[1:]
-    return reasons
-
-
-@dataclass
-class RestoreResult:
-    obj: models.Model
-    notes: list[str] = field(default_factory=list)  # what could not come back as it was
-
-
-def _links_before(record):
-    """The revision just before the deletion: it holds the row's many-to-many links."""
-    pk = record.instance_type._meta.pk.attname
-    return (
-        type(record)
-        .objects.filter(**{pk: getattr(record, pk)}, history_id__lt=record.history_id)
-        .exclude(history_type="-")
-        .order_by("-history_id")
-        .first()
-    )
-
-
-def _restore_links(obj, record, notes: list[str]) -> None:
-    m2m_fields = record._history_m2m_fields
-    if not m2m_fields:
-        return
-    before = _links_before(record)
-    for m2m in m2m_fields:
-        if before is None:
-            notes.append(f"Its {m2m.verbose_name} were not recorded before the deletion.")
-            continue
-        target = m2m.related_model
-        through_field = m2m.m2m_reverse_field_name()
-        wanted = [getattr(row, f"{through_field}_id") for row in getattr(before, m2m.name).all()]
-        existing = list(target._default_manager.filter(pk__in=wanted))
-        if existing:
-            getattr(obj, m2m.name).set(existing)
-        gone = [pk for pk in wanted if pk not in {t.pk for t in existing}]
-        if gone:
-            names = ", ".join(_describe_gone(target, pk) for pk in gone)
-            notes.append(f"Not restored: its {m2m.verbose_name} {names} (deleted since).")
-
-
-def _restore_one(model, record, *, user, notes: list[str]):
-    obj = record.history_object
-    for fk, value in missing_parents(model, [record])[record.history_id]:
-        if fk.remote_field.on_delete is models.SET_NULL:
-            setattr(obj, fk.attname, None)
-            notes.append(
-                f"Its {fk.verbose_name} {_describe_gone(fk.related_model, value)} is deleted: "
-                f"restored without one."
-            )
-        else:
-            raise ValidationError(f"Cannot restore “{obj}”: {restore_blocker(fk, value)}")
-    if getattr(obj, "status", None) in GUARDED_STATUSES and user and not can_publish(user, model):
-        notes.append(
-            f"Restored as a draft: it was {Status(obj.status).label.lower()}, and you "
-            f"may not publish or reject {model._meta.verbose_name_plural}."
-        )
-        obj.status = Status.DRAFT
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        fields = getattr(exc, "error_dict", {})
-        hints = [hint for name, hint in SPAN_HINTS.items() if name in fields]
-        raise ValidationError(
-            " ".join([f"Cannot restore “{obj}”:", *exc.messages, *hints])
-        ) from exc
-    obj._change_reason = RESTORE_REASON
+def _mark(obj, status, *, user, reason: str) -> None:
+    # No full_clean: archiving or restoring never makes a row wrong, and a row whose span
+    # drifted must still be taken down.
+    obj.status = status
+    obj._change_reason = reason
     if user is not None:
         obj._history_user = user
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent restore loses cleanly
-            obj.save(force_insert=True)
-    except IntegrityError as exc:
-        raise ValidationError(f"Cannot restore “{obj}”: it was restored already.") from exc
-    _restore_links(obj, record, notes)
-    return obj
-
-
-def _restore_claims_deleted_with(principle, record, *, user, notes: list[str]) -> None:
-    claims = deleted_records(Claim).filter(
-        principle_id=principle.pk,
-        history_user_id=record.history_user_id,
-        history_date__gte=record.history_date - CASCADE_WINDOW,
-        history_date__lte=record.history_date,
-    )
-    restored = 0
-    for claim_record in claims.order_by("position", "id"):
-        try:
-            with transaction.atomic():
-                _restore_one(Claim, claim_record, user=user, notes=notes)
-            restored += 1
-        except ValidationError as exc:
-            notes.append(" ".join(exc.messages))
-    if restored:
-        notes.insert(0, f"{restored} claim{'s' if restored != 1 else ''} deleted with it restored.")
-    if principle.status == Status.PUBLISHED and (
-        not principle.claims.exists() or principle.claims.filter(passage__isnull=True).exists()
-    ):
-        principle.status = Status.DRAFT
-        principle._change_reason = RESTORE_REASON
-        principle.save()
-        notes.append("Restored as a draft: a published principle needs evidence for every claim.")
+    obj.save()
 
 
 @transaction.atomic
-def restore_deleted(model, object_id, *, user=None) -> RestoreResult:
-    """Recreate the deleted ``model`` row ``object_id`` (same pk) from its last revision.
+def archive(obj, *, user=None, reason: str = "") -> bool:
+    """Archive ``obj`` (a quote, principle or person); False when it is archived already.
 
-    Refused (ValidationError, saying why) when a row it needs is gone (a quote's passage,
-    a claim's principle), when its words are no longer its source's at start:end, or when
-    it would clash with a row made since (a theme of the same name). A deleted optional
-    link (a quote's speaker) is left empty, and reported in ``notes``.
+    Refused (ValidationError) for published work when ``user`` may not publish it.
     """
-    if model not in RESTORABLE:
-        raise ValidationError(f"Deleted {model._meta.verbose_name_plural} cannot be restored.")
-    record = deleted_records(model).filter(**{model._meta.pk.attname: object_id}).first()
-    if record is None:
-        raise ValidationError(
-            f"No deleted {model._meta.verbose_name} #{object_id} to restore "
-            "(it exists, or was never recorded)."
-        )
-    notes: list[str] = []
-    obj = _restore_one(model, record, user=user, notes=notes)
-    if model is Principle:
-        _restore_claims_deleted_with(obj, record, user=user, notes=notes)
-    if model in NOT_RECORDED:
-        notes.append(NOT_RECORDED[model])
-    return RestoreResult(obj, notes)
+    if obj.status == Status.ARCHIVED:
+        return False
+    if user is not None:
+        check_archive(user, obj)
+    _mark(obj, Status.ARCHIVED, user=user, reason=reason or ARCHIVE_REASON)
+    return True
+
+
+@transaction.atomic
+def restore(obj, *, user=None, reason: str = "") -> bool:
+    """Bring an archived ``obj`` back (as a draft, or published for a person); False when it
+    was not archived."""
+    if obj.status != Status.ARCHIVED:
+        return False
+    _mark(obj, RESTORED_STATUS[type(obj)], user=user, reason=reason or RESTORE_REASON)
+    return True
+
+
+@transaction.atomic
+def delete_for_good(objects, *, user) -> int:
+    """Really delete ``objects`` (one model's rows), with their history kept and their old
+    addresses gone; refused (PermissionDenied) without the ``purge_<model>`` permission."""
+    objects = list(objects)
+    for model in {type(obj) for obj in objects}:
+        if not can_delete_for_good(user, model):
+            raise PermissionDenied(
+                f"You may not delete {model._meta.verbose_name_plural} for good "
+                f"(the “purge_{model._meta.model_name}” permission): archive them instead."
+            )
+    for obj in objects:
+        obj._history_user = user
+        obj.delete()
+    return len(objects)
 
 
 __all__ = [
-    "RESTORABLE",
+    "ARCHIVABLE",
     "add_theme",
-    "blockers",
-    "can_publish",
+    "archive",
     "check_boilerplate",
     "check_split_point",
-    "check_transition",
-    "deleted_records",
+    "delete_for_good",
     "merge_passages",
     "merge_people",
     "merge_themes",
     "published_holdings",
     "remove_theme",
-    "restore_deleted",
+    "restore",
     "set_speaker",
     "set_status",
     "split_passage",

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django_filters import fields as filter_fields
 
 from kb import search
-from kb.models import Person, Quote, Source, Theme
+from kb.models import Person, Quote, Source, Theme, can_see_unpublished
 from kb.moved import renamed_slug
 from kb.search.query import MAX_QUERY_LENGTH
 
@@ -37,6 +37,10 @@ class YearField(forms.IntegerField):
     range the column holds (a bigger one overflows SQLite's integers)."""
 
     default_error_messages = {"invalid": "Enter a year as a whole number, such as 2014."}
+
+    # A text input with a numeric keyboard: ``<input type="number" value="abc">`` is invalid
+    # HTML, and a wrong value typed in the query string is shown back as it was.
+    widget = forms.TextInput(attrs={"inputmode": "numeric"})
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 0)
@@ -154,7 +158,7 @@ class QuoteFilter(filters.FilterSet):
             data = data.copy()
             data.setlist("theme", [slug for slug in data.getlist("theme") if slug])
         super().__init__(data, *args, **kwargs)
-        if not getattr(getattr(self.request, "user", None), "is_staff", False):
+        if not can_see_unpublished(getattr(self.request, "user", None)):
             self.filters["source"].queryset = self.source_choices_for_readers()
 
     def source_choices_for_readers(self):
@@ -214,3 +218,19 @@ class SourceFilter(filters.FilterSet):
     class Meta:
         model = Source
         fields = []
+
+
+def quote_filterset(request) -> QuoteFilter:
+    """QuoteFilter over the quotes ``request.user`` may see, bound to the query string: the
+    quote list page, its exports and the API's exports (one FilterSet per list).
+
+    Themes are checkboxes on the page; the rows leave out what a card never shows (the
+    whole source text and the passage text).
+    """
+    queryset = (
+        Quote.objects.visible_to(request.user).with_related().defer("source__text", "passage__text")
+    )
+    filterset = QuoteFilter(request.GET, queryset=queryset, request=request)
+    themes = filterset.form.fields["theme"]
+    themes.widget = forms.CheckboxSelectMultiple(choices=themes.choices)
+    return filterset

@@ -15,7 +15,7 @@ import unicodedata
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
 from django.utils.text import slugify
@@ -108,9 +108,198 @@ class Status(models.TextChoices):
     REVIEW = "review", "In review"
     PUBLISHED = "published", "Published"
     REJECTED = "rejected", "Rejected"
+    # What "delete" in the admin does to a curated row: out of every page, list, feed and
+    # API answer (as a deleted row was), kept with its history, restorable (as a draft).
+    ARCHIVED = "archived", "Archived"
 
 
-class Person(models.Model):
+def can_see_unpublished(user) -> bool:
+    """May ``user`` see drafts (marked as such) on the pages, the API and the search?
+
+    The one staff test behind every ``visible_to()``: staff curate, readers read.
+    """
+    return bool(user is not None and getattr(user, "is_staff", False))
+
+
+# Slugs and their old addresses ------------------------------------------------------------
+
+
+class SlugRedirect(models.Model):
+    """An address a source, theme, principle or person had before its slug changed.
+
+    Written in the same transaction as the change (``RedirectsOldSlugs.save`` and the
+    querysets' ``update``), so an old link answers 301 with one indexed lookup; the revision
+    history is an audit log that may be pruned without breaking links. A slug a row holds
+    now is that row's address, whatever redirect names it. Deleting the row deletes its
+    redirects (CASCADE) unless another row took over its address (``hand_over``).
+    """
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", "Source"
+        THEME = "theme", "Theme"
+        PRINCIPLE = "principle", "Principle"
+        PERSON = "person", "Person"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    old_slug = models.CharField(max_length=80)
+    # One of these, the one ``kind`` names (the constraint below): a real foreign key, so a
+    # redirect never names a row that is gone.
+    source = models.ForeignKey(
+        "Source", null=True, blank=True, on_delete=models.CASCADE, related_name="redirects"
+    )
+    theme = models.ForeignKey(
+        "Theme", null=True, blank=True, on_delete=models.CASCADE, related_name="redirects"
+    )
+    principle = models.ForeignKey(
+        "Principle", null=True, blank=True, on_delete=models.CASCADE, related_name="redirects"
+    )
+    person = models.ForeignKey(
+        "Person", null=True, blank=True, on_delete=models.CASCADE, related_name="redirects"
+    )
+    changed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "old_slug"]
+        constraints = [
+            # Also the index of the one lookup an old address costs (kb.moved.current_slug).
+            models.UniqueConstraint(fields=["kind", "old_slug"], name="slug_redirect_old_slug"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="source", source__isnull=False, theme=None, principle=None, person=None)
+                    | Q(kind="theme", theme__isnull=False, source=None, principle=None, person=None)
+                    | Q(
+                        kind="principle",
+                        principle__isnull=False,
+                        source=None,
+                        theme=None,
+                        person=None,
+                    )
+                    | Q(
+                        kind="person", person__isnull=False, source=None, theme=None, principle=None
+                    )
+                ),
+                name="slug_redirect_one_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.old_slug} → #{getattr(self, f'{self.kind}_id')}"
+
+    @staticmethod
+    def kind_of(model) -> str:
+        return model.__name__.lower()
+
+    @classmethod
+    def record(cls, obj, old_slug: str) -> None:
+        """``old_slug`` now leads to ``obj`` (the newest holder of an address wins)."""
+        if not old_slug or old_slug == obj.slug:
+            return
+        kind = cls.kind_of(type(obj))
+        targets = {name: None for name in cls.Kind.values}
+        targets[kind] = obj
+        cls.objects.update_or_create(kind=kind, old_slug=old_slug, defaults=targets)
+
+    @classmethod
+    def hand_over(cls, old, heir) -> None:
+        """``old`` is going: its addresses (its slug and the ones it had) lead to ``heir``."""
+        kind = cls.kind_of(type(old))
+        cls.objects.filter(**{kind: old}).update(**{kind: heir})
+        cls.record(heir, old.slug)
+
+
+class RedirectingQuerySet(models.QuerySet):
+    """A queryset whose bulk ``update(slug=…)`` / ``bulk_update([...], ["slug"])`` writes
+    the old addresses' redirects too: no path changes a slug silently."""
+
+    def update(self, **kwargs):
+        if "slug" not in kwargs:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            before = dict(self.order_by().values_list("pk", "slug"))
+            changed = super().update(**kwargs)
+            _redirect_changed(self.model, before)
+        return changed
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        if "slug" not in fields:
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        with transaction.atomic(using=self.db):
+            pks = [obj.pk for obj in objs]
+            before = dict(self.model._base_manager.filter(pk__in=pks).values_list("pk", "slug"))
+            changed = super().bulk_update(objs, fields, batch_size=batch_size)
+            _redirect_changed(self.model, before)
+        return changed
+
+
+def _redirect_changed(model, before: dict) -> None:
+    after = model._base_manager.filter(pk__in=before).only("pk", "slug")
+    for obj in after:
+        if obj.slug != before[obj.pk]:
+            SlugRedirect.record(obj, before[obj.pk])
+
+
+class RedirectsOldSlugs(models.Model):
+    """A model addressed by its slug: a changed slug keeps answering (``SlugRedirect``).
+
+    ``save()`` compares the slug with the one loaded (or, when the row was not loaded with
+    it, the stored one) and records the old one in the same transaction. ``delete()``
+    hands the row's addresses over to the row now holding the slug it last left, if any
+    (``import_source --replace``: the new version takes the slug the earlier one gave up).
+    """
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        obj = super().from_db(db, field_names, values)
+        obj._stored_slug = obj.__dict__.get("slug")
+        return obj
+
+    def _slug_in_database(self):
+        if self._state.adding or self.pk is None:
+            return None
+        stored = getattr(self, "_stored_slug", None)
+        if stored is None:
+            manager = type(self)._base_manager
+            stored = manager.filter(pk=self.pk).values_list("slug", flat=True).first()
+        return stored
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        old = None
+        if update_fields is None or "slug" in update_fields:
+            old = self._slug_in_database()
+        if old and old != self.slug:
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+                SlugRedirect.record(self, old)
+        else:
+            super().save(*args, **kwargs)
+        self._stored_slug = self.slug
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            kind = SlugRedirect.kind_of(type(self))
+            left = list(
+                SlugRedirect.objects.filter(**{kind: self})
+                .order_by("-changed", "-pk")
+                .values_list("old_slug", flat=True)
+            )
+            heirs = {
+                obj.slug: obj
+                for obj in type(self)
+                ._base_manager.filter(slug__in=left)
+                .exclude(pk=self.pk)
+                .only("pk", "slug")
+            }
+            heir = next((heirs[slug] for slug in left if slug in heirs), None)
+            if heir is not None:
+                SlugRedirect.hand_over(self, heir)
+            return super().delete(*args, **kwargs)
+
+
+class Person(RedirectsOldSlugs):
     """Someone who speaks in the sources: an interviewee, an interviewer, a quoted analyst."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -123,11 +312,13 @@ class Person(models.Model):
     # company or a heading taken for a name must never reach the public people list).
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PUBLISHED)
 
+    objects = RedirectingQuerySet.as_manager()
     history = CuratedHistory()
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        permissions = [("purge_person", "Can delete people for good (not archive them)")]
 
     def __str__(self):
         return self.name
@@ -162,13 +353,14 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
 
-class Theme(models.Model):
+class Theme(RedirectsOldSlugs):
     """A subject that quotes and principles are tagged with (focus, pricing, users …)."""
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
 
+    objects = RedirectingQuerySet.as_manager()
     history = CuratedHistory()
 
     class Meta:
@@ -189,7 +381,7 @@ class Theme(models.Model):
         super().save(*args, **kwargs)
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(RedirectingQuerySet):
     def current(self):
         """Sources not replaced by a newer version of their text (``superseded_by``)."""
         return self.filter(superseded_by__isnull=True)
@@ -200,7 +392,7 @@ class SourceQuerySet(models.QuerySet):
         return self.annotate(passage_count=Count("passages", filter=only, distinct=True))
 
 
-class Source(models.Model):
+class Source(RedirectsOldSlugs):
     """One original document (interview, article …), stored exactly as decoded, never rewritten."""
 
     class Kind(models.TextChoices):
@@ -224,8 +416,8 @@ class Source(models.Model):
     text = models.TextField(help_text="The original text exactly as decoded. Never rewritten.")
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
     # kb.texts.fingerprint: the same text but for line endings and trailing spaces (the
-    # importer refuses such a copy). Null on rows written without save() (the bench's).
-    fingerprint = models.CharField(max_length=64, null=True, editable=False, db_index=True)
+    # importer refuses such a copy).
+    fingerprint = models.CharField(max_length=64, editable=False, db_index=True)
     notes = models.TextField(blank=True)
     # Set by ``import_source --replace`` on the earlier version it keeps (because quotes or
     # claims still cite words the new text lacks): lists leave it out, its page says so.
@@ -286,8 +478,6 @@ class Source(models.Model):
             raise ValidationError({"year": "The year must match the published date."})
 
     def save(self, *args, **kwargs):
-        import hashlib
-
         sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         # The fingerprint costs ten times the hash (0.2 s for 21 MB): made again only for a
         # new text, not on every save of the metadata (the text is never rewritten).
@@ -308,7 +498,7 @@ class PassageQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Every passage for staff (they curate the chrome flags); readers', for the rest."""
-        if user is not None and user.is_staff:
+        if can_see_unpublished(user):
             return self.all()
         return self.public()
 
@@ -406,10 +596,15 @@ class QuoteQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def live(self):
+        """Everything but the archived (what "delete" in the admin leaves)."""
+        return self.exclude(status=Status.ARCHIVED)
+
     def visible_to(self, user):
-        """Published quotes for readers; staff also see drafts (pages mark them)."""
-        if user is not None and user.is_staff:
-            return self.all()
+        """Published quotes for readers; staff also see drafts (pages mark them), never the
+        archived (deleted, as far as the site is concerned)."""
+        if can_see_unpublished(user):
+            return self.live()
         return self.published()
 
     def for_theme(self, theme):
@@ -472,7 +667,10 @@ class Quote(models.Model):
 
     class Meta:
         ordering = ["source", "start"]
-        permissions = [("publish_quote", "Can publish and reject quotes")]
+        permissions = [
+            ("publish_quote", "Can publish and reject quotes"),
+            ("purge_quote", "Can delete quotes for good (not archive them)"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="quote_start_lt_end"),
             models.UniqueConstraint(
@@ -514,17 +712,22 @@ class Quote(models.Model):
             raise ValidationError(errors)
 
 
-class PrincipleQuerySet(models.QuerySet):
+class PrincipleQuerySet(RedirectingQuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def live(self):
+        """Everything but the archived (what "delete" in the admin leaves)."""
+        return self.exclude(status=Status.ARCHIVED)
+
     def visible_to(self, user):
-        if user is not None and user.is_staff:
-            return self.all()
+        """Published principles for readers; staff also see drafts, never the archived."""
+        if can_see_unpublished(user):
+            return self.live()
         return self.published()
 
 
-class Principle(models.Model):
+class Principle(RedirectsOldSlugs):
     """A rule of conduct that the sources back, made of ordered claims with evidence."""
 
     title = models.CharField(max_length=200)
@@ -543,7 +746,10 @@ class Principle(models.Model):
 
     class Meta:
         ordering = ["title"]
-        permissions = [("publish_principle", "Can publish and reject principles")]
+        permissions = [
+            ("publish_principle", "Can publish and reject principles"),
+            ("purge_principle", "Can delete principles for good (not archive them)"),
+        ]
 
     def __str__(self):
         return self.title
@@ -653,21 +859,11 @@ class SearchAlias(models.Model):
         return f"{self.term} {arrow} {self.means}"
 
     def clean(self):
-        from kb.search.query import split_words  # kb.search imports the models
-
+        # The other pairs saying the same words are refused by the admin's form
+        # (kb.admin.taxonomy.SearchAliasForm), which compares them as the search reads them:
+        # the models do not import the search.
         if " ".join(self.term.split()) == " ".join(self.means.split()):
             raise ValidationError({"means": "A term cannot mean itself."})
-        # Compared as the search reads aliases (kb.search.aliases.alias_map: lower-cased
-        # words, punctuation aside). Only an exact repeat is refused above: the seed's
-        # "lei jun → Lei Jun" differs in case alone, which the search ignores, but it is
-        # an editor's record.
-        term, means = split_words(self.term), split_words(self.means)
-        for other in SearchAlias.objects.exclude(pk=self.pk):  # an editor's small table
-            pair = (split_words(other.term), split_words(other.means))
-            if pair == (term, means):
-                raise ValidationError(f"“{other}” says this already.")
-            if pair == (means, term) and other.two_way:
-                raise ValidationError(f"“{other}” says this already (both ways).")
 
 
 class ContentVersion(models.Model):

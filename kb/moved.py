@@ -1,24 +1,22 @@
 """Old addresses of renamed things: a slug changed in the admin keeps its links working.
 
 Sources, themes, principles and people are addressed by slug (``/sources/<slug>/#p-3``):
-citations, other sites and readers' notes hold those links. The revision history already
-keeps every earlier slug, so a page not found under a slug that a row once had answers 301
-to the same page under its current slug (query string kept). A slug taken since by another
-row is that row's: only a slug nobody holds now is looked up.
+citations, other sites and readers' notes hold those links. Every change of a slug writes a
+``SlugRedirect`` row (``kb.models``), so a page not found under a slug that a row once had
+answers 301 to the same page under its current slug (query string kept): one indexed
+lookup. A slug held now by a row is that row's address, whatever redirect names it.
 
 A source has versions too (``import_source --replace``): an old address leads to the
-current version, not to an earlier one kept as ``<slug>-superseded``; and when the earlier
-version was deleted instead (nothing cited its lost words), to the row that took one of the
-slugs it had after the one asked for (the new version takes the slug it was replacing).
+current version (the end of its ``superseded_by`` chain), not to an earlier one kept as
+``<slug>-superseded``.
 """
 
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 
-from kb.models import Status
+from kb.models import SlugRedirect, Status, can_see_unpublished
 
 # URL name (namespace "kb") → the model whose slug the URL names.
 MOVABLE = {
@@ -29,13 +27,13 @@ MOVABLE = {
     "principle": "Principle",
     "person": "Person",
 }
-# Earlier holders of a slug looked at, newest first (a slug is rarely reused more).
-HOLDERS_LOOKED_AT = 5
 
 
 def _visible(obj, user) -> bool:
     status = getattr(obj, "status", Status.PUBLISHED)
-    return status == Status.PUBLISHED or bool(getattr(user, "is_staff", False))
+    if status == Status.ARCHIVED:
+        return False
+    return status == Status.PUBLISHED or can_see_unpublished(user)
 
 
 def _address_fields(model) -> list[str]:
@@ -59,61 +57,26 @@ def current_version(obj, *fields: str):
     return obj
 
 
-def _successors(model, slug: str, deleted: dict) -> dict:
-    """For each deleted holder of ``slug`` (``{id: when it last held it}``), the row that
-    holds now the newest of the slugs the holder had after that, if any (two queries)."""
-    later = (
-        model.history.filter(id__in=deleted)
-        .exclude(slug=slug)
-        .values_list("id", "slug")
-        .annotate(until=Max("history_date"))
-        .order_by()
-    )
-    slugs: dict = {}  # holder id → its later slugs, newest first
-    for pk, later_slug, until in sorted(later, key=lambda row: row[2], reverse=True):
-        if until > deleted[pk]:
-            slugs.setdefault(pk, []).append(later_slug)
-    if not slugs:
-        return {}
-    wanted = {s for found in slugs.values() for s in found}
-    held = model.objects.filter(slug__in=wanted).only(*_address_fields(model))
-    by_slug = {obj.slug: obj for obj in held}
-    found = {}
-    for pk, candidates in slugs.items():
-        obj = next((by_slug[s] for s in candidates if s in by_slug), None)
-        if obj is not None:
-            found[pk] = obj
-    return found
-
-
 def current_slug(model, slug: str, user) -> str | None:
     """The slug now of the row of ``model`` that ``slug`` named, if ``user`` may see it and
     nobody holds ``slug`` now; else None.
 
-    The row is the newest holder of ``slug`` in the history (of the few most recent) that
-    ``user`` may see: itself if it still exists (its current version, for a source), else
-    the row that holds one of the slugs it had later (the newest such). A few queries.
+    One indexed lookup (``slug_redirect_old_slug``) for a slug that never moved; one more to
+    check that nobody holds it now, and one a step of a source's versions.
     """
-    if model.objects.filter(slug=slug).exists():
-        return None  # held now: what was not found is inside it (a passage number)
-    # Each holder once, with when it last held the slug, newest first.
-    holders = dict(
-        model.history.filter(slug=slug)
-        .values_list("id")
-        .annotate(until=Max("history_date"))
-        .order_by("-until", "-id")[:HOLDERS_LOOKED_AT]
+    kind = SlugRedirect.kind_of(model)
+    obj = (
+        model._base_manager.filter(redirects__kind=kind, redirects__old_slug=slug)
+        .only(*_address_fields(model))
+        .order_by()
+        .first()
     )
-    if not holders:
+    if obj is None or model._base_manager.filter(slug=slug).exists():
+        return None  # held now: what was not found is inside it (a passage number)
+    obj = current_version(obj, *_address_fields(model))
+    if obj.slug == slug or not _visible(obj, user):
         return None
-    rows = model.objects.only(*_address_fields(model)).order_by().in_bulk(list(holders))
-    deleted = {pk: until for pk, until in holders.items() if pk not in rows}
-    if deleted:
-        rows.update(_successors(model, slug, deleted))
-    for pk in holders:
-        obj = rows.get(pk)
-        if obj is not None and obj.slug != slug and _visible(obj, user):
-            return current_version(obj).slug
-    return None
+    return obj.slug
 
 
 def renamed_slug(model, value) -> str | None:

@@ -16,3 +16,10 @@ def fingerprint(text: str) -> str:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = (line.rstrip(TRAILING_SPACE) for line in text.split("\n"))
     return hashlib.sha256("\n".join(lines).strip("\n").encode("utf-8")).hexdigest()
+
+
+def excerpt(text: str, length: int = 100) -> str:
+    """``text`` on one line (runs of whitespace as one space), cut to ``length`` characters
+    with "…" when longer: how lists and messages name a quote or a claim."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[: length - 1] + "…"

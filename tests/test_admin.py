@@ -550,3 +550,20 @@ def test_it_refuses_hiding_a_passage_with_published_quotes_in_the_source_inline(
     errors = str(inline.formset.errors[2])
     assert "published quote “Users are our friends.”" in errors
     assert not Passage.objects.get(pk=passages[2].pk).is_boilerplate
+
+
+def test_the_old_addresses_are_listed_read_only(
+    admin_client, small_corpus, django_assert_max_num_queries
+):
+    from kb.models import SlugRedirect
+
+    for obj, slug in ((small_corpus.source, "moved-source"), (small_corpus.focus, "moved-theme")):
+        obj.slug = slug
+        obj.save()
+    assert SlugRedirect.objects.count() == 2
+    with django_assert_max_num_queries(8):
+        response = admin_client.get(admin_url(SlugRedirect, "changelist"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="/sources/moved-source/"' in body and 'href="/themes/moved-theme/"' in body
+    assert admin_client.get(admin_url(SlugRedirect, "add")).status_code == 403

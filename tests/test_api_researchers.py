@@ -17,9 +17,9 @@ from rest_framework.authtoken.models import Token
 
 from kb import citations
 from kb.api.throttling import parse_rate
+from kb.exports import COLUMNS
 from kb.filters import QuoteFilter, SourceFilter
 from kb.models import Quote, Source, Status
-from kb.views.exports import COLUMNS
 
 STYLES = ["csl-json", "bibtex", "apa", "chicago"]
 
@@ -146,7 +146,7 @@ def test_it_exports_the_filtered_quotes_as_csv(client, small_corpus):
         small_corpus.price_quote.pk,
     }
     assert list(rows[0]) == COLUMNS
-    # Exactly the page export's bytes (the same code, kb.views.exports).
+    # Exactly the page export's bytes (the same code, kb.exports).
     page = client.get("/quotes/export.csv", {"theme": "users-as-friends"})
     assert streamed(client.get("/api/quotes/export.csv?theme=users-as-friends")) == streamed(page)
 

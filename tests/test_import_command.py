@@ -206,8 +206,8 @@ def test_existing_sources_get_their_fingerprint_when_migrated(db, profile):
     from kb.texts import fingerprint
 
     run(str(profile))
-    Source.objects.update(fingerprint=None)  # as before the migration
-    import_module("kb.migrations.0011_source_fingerprint").fill_fingerprints(apps, None)
+    Source.objects.update(fingerprint="")  # as a row written without save() (now NOT NULL)
+    import_module("kb.migrations.0014_history_slug_redirect_archive").fill_fingerprints(apps, None)
     assert Source.objects.get().fingerprint == fingerprint(PROFILE)
 
 

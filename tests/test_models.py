@@ -106,3 +106,49 @@ def test_published_is_the_one_visibility_rule(source):
     assert Quote.objects.published().count() == 0
     Quote.objects.update(status=Status.PUBLISHED)
     assert Quote.objects.published().count() == 1
+
+
+def test_a_source_needs_its_fingerprint(source):
+    """Required (NOT NULL): a row written without save() must carry it (the bench's too)."""
+    from django.db import connection
+
+    columns = "title, slug, kind, url, author, publisher, language, text, sha256, notes"
+    values = ["Raw", "raw", "other", "", "", "", "en", "Raw text.", "0" * 64, ""]
+    with (
+        pytest.raises(IntegrityError, match="fingerprint"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            f"INSERT INTO kb_source ({columns}, created, updated) "
+            f"VALUES ({', '.join(['%s'] * len(values))}, %s, %s)",
+            [*values, source.created, source.created],
+        )
+
+
+@pytest.mark.parametrize("model", [Quote, Principle])
+def test_archived_rows_are_out_of_every_visible_queryset(source, model, django_user_model):
+    from kb.models import can_see_unpublished
+
+    staff = django_user_model(username="staff", is_staff=True)
+    reader = django_user_model(username="reader")
+    assert can_see_unpublished(staff) and not can_see_unpublished(reader)
+    assert not can_see_unpublished(None)
+    passage = source.passages.get(number=2)
+    if model is Quote:
+        obj = Quote.objects.create(
+            source=source,
+            passage=passage,
+            start=passage.start,
+            end=passage.start + 5,
+            text=passage.text[:5],
+            status=Status.ARCHIVED,
+        )
+    else:
+        obj = Principle.objects.create(title="Archived one", status=Status.ARCHIVED)
+    for user in (staff, reader, None):
+        assert not model.objects.visible_to(user).filter(pk=obj.pk).exists()
+    obj.status = Status.DRAFT
+    obj.save()
+    assert model.objects.visible_to(staff).filter(pk=obj.pk).exists()
+    assert not model.objects.visible_to(reader).filter(pk=obj.pk).exists()

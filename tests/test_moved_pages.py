@@ -4,7 +4,7 @@ import pytest
 from api_factories import small_corpus_fixture  # noqa: F401
 from django.test import Client
 
-from kb.models import Status, Theme
+from kb.models import SlugRedirect, Status, Theme
 
 
 def renamed(obj, slug):
@@ -93,3 +93,61 @@ def test_filters_follow_renamed_slugs_as_addresses_do(client, small_corpus):
     assert found.context["results"].theme == small_corpus.focus
     # A slug nothing ever had is still refused.
     assert client.get("/api/quotes/?theme=never-was").status_code == 400
+
+
+def test_a_chain_of_renames_answers_in_one_hop_with_one_indexed_lookup(
+    client, small_corpus, django_assert_max_num_queries
+):
+    theme = small_corpus.focus
+    first = renamed(theme, "concentration")
+    renamed(theme, "focus-first")
+    renamed(theme, "few-things")
+    for slug in (first, "concentration", "focus-first"):
+        # The page's own (its content version, the 404), the redirect, nobody holds it.
+        with django_assert_max_num_queries(4):
+            response = client.get(f"/themes/{slug}/")
+        assert (response.status_code, response["Location"]) == (301, "/themes/few-things/")
+    # Renamed back: the slug it holds again is its page, and the others lead there.
+    renamed(theme, first)
+    assert client.get(f"/themes/{first}/").status_code == 200
+    assert client.get("/themes/few-things/")["Location"] == f"/themes/{first}/"
+
+
+def test_a_bulk_update_of_slugs_writes_the_redirects_too(client, small_corpus):
+    old = small_corpus.focus.slug
+    assert Theme.objects.filter(pk=small_corpus.focus.pk).update(slug="bulk-renamed") == 1
+    assert client.get(f"/themes/{old}/")["Location"] == "/themes/bulk-renamed/"
+    theme = Theme.objects.get(pk=small_corpus.focus.pk)
+    theme.slug = "bulk-again"
+    Theme.objects.bulk_update([theme], ["slug"])
+    assert client.get(f"/themes/{old}/")["Location"] == "/themes/bulk-again/"
+    assert SlugRedirect.objects.filter(theme=theme).count() == 2
+
+
+def test_a_merged_themes_address_leads_to_the_theme_it_was_merged_into(client, small_corpus):
+    from kb import curation
+
+    other = small_corpus.pricing
+    old = renamed(other, "prices")
+    curation.merge_themes(small_corpus.focus, other)
+    for slug in (old, "prices"):
+        assert client.get(f"/themes/{slug}/")["Location"] == f"/themes/{small_corpus.focus.slug}/"
+
+
+def test_the_migration_finds_every_earlier_slug_in_the_history(client, small_corpus):
+    """0014_history_redirects_from_history, run on today's history: the same answers."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("kb.migrations.0014_history_redirects_from_history")
+    first = renamed(small_corpus.lei, "lei-jun-2")
+    renamed(small_corpus.lei, "lei-jun-xiaomi")
+    old_theme = renamed(small_corpus.focus, "concentration")
+    SlugRedirect.objects.all().delete()
+    assert client.get(f"/people/{first}/").status_code == 404
+    migration.redirects_from_history(apps, None)
+    assert client.get(f"/people/{first}/")["Location"] == "/people/lei-jun-xiaomi/"
+    assert client.get("/people/lei-jun-2/")["Location"] == "/people/lei-jun-xiaomi/"
+    assert client.get(f"/themes/{old_theme}/")["Location"] == "/themes/concentration/"
+    assert SlugRedirect.objects.count() == 3

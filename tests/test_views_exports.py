@@ -10,8 +10,8 @@ import pytest
 from django.http import StreamingHttpResponse
 from factories import more_quotes, small_corpus_fixture  # noqa: F401
 
+from kb.exports import COLUMNS
 from kb.models import Quote
-from kb.views.exports import COLUMNS
 
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 

@@ -28,7 +28,6 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from kb.curation import can_publish
 from kb.ingest.decode import describe_size_limit
 from kb.ingest.frontmatter import (
     FRONT_MATTER_KEYS,
@@ -40,6 +39,7 @@ from kb.ingest.pipeline import plan_from_bytes
 from kb.ingest.plan import ImportPlan, IngestError
 from kb.ingest.store import known_people, slug_for, store_plan
 from kb.models import Quote, Source
+from kb.permissions import can_publish
 
 TEMPLATE = "admin/kb/import_source.html"
 METADATA_FIELDS = FRONT_MATTER_KEYS

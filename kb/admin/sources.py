@@ -17,7 +17,7 @@ from django.utils.html import format_html, json_script
 
 from kb import curation
 from kb.admin.autocomplete import SafeAutocompleteMixin
-from kb.admin.history import CuratedAdmin, CuratedForm, action_with_form
+from kb.admin.base import CuratedAdmin, CuratedForm, action_with_form
 from kb.admin.importing import can_import, import_source_view
 from kb.models import URL_SCHEME_MESSAGE, Passage, Quote, Source, Status
 

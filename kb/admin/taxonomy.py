@@ -2,11 +2,13 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
 from kb import curation
-from kb.admin.history import CuratedAdmin, CuratedForm, action_with_form
+from kb.admin.base import ARCHIVE_ACTIONS, CuratedAdmin, CuratedForm, action_with_form
 from kb.models import Person, SearchAlias, Status, Theme
+from kb.search.query import split_words
 
 
 def merge_action(modeladmin, request, queryset, merge, noun):
@@ -88,7 +90,7 @@ class PersonForm(SlugFromNameForm):
 @admin.register(Person)
 class PersonAdmin(CuratedAdmin):
     form = PersonForm
-    actions = ["merge"]
+    actions = ["merge", *ARCHIVE_ACTIONS]
     list_display = ["name", "slug", "alias_list", "quote_total", "passage_total"]
     search_fields = ["name", "slug", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
@@ -157,8 +159,30 @@ class ThemeAdmin(CuratedAdmin):
         return theme.principle_total
 
 
+class SearchAliasForm(CuratedForm):
+    """Refuses a pair another alias says already, compared as the search reads aliases
+    (kb.search.aliases.alias_map: lower-cased words, punctuation aside). Only an exact
+    repeat is refused by the model: the seed's "lei jun → Lei Jun" differs in case alone,
+    which the search ignores, but it is an editor's record."""
+
+    def clean(self):
+        cleaned = super().clean()
+        term, means = cleaned.get("term"), cleaned.get("means")
+        if not term or not means or self.errors:
+            return cleaned
+        term, means = split_words(term), split_words(means)
+        for other in SearchAlias.objects.exclude(pk=self.instance.pk):  # a small table
+            pair = (split_words(other.term), split_words(other.means))
+            if pair == (term, means):
+                raise ValidationError(f"“{other}” says this already.")
+            if pair == (means, term) and other.two_way:
+                raise ValidationError(f"“{other}” says this already (both ways).")
+        return cleaned
+
+
 @admin.register(SearchAlias)
 class SearchAliasAdmin(CuratedAdmin):
+    form = SearchAliasForm
     list_display = ["term", "direction", "means", "two_way"]
     list_filter = ["two_way"]
     search_fields = ["term", "means"]

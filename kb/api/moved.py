@@ -1,7 +1,7 @@
 """Old slugs on the API: an object asked for under a slug an editor has since changed answers
-301 to its current API address, as its page does, by the pages' rules (``kb.moved``): a slug
-held now by another row is that row's, only recent holders are looked at, a draft's new
-address is told to staff only.
+301 to its current API address, as its page does, by the pages' rules (``kb.moved``: one
+``SlugRedirect`` lookup; a slug held now by another row is that row's; a draft's new address
+is told to staff only).
 """
 
 from __future__ import annotations

@@ -27,17 +27,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kb import citations
+from kb import citations, exports
 from kb.api import serializers
 from kb.api.caching import api_cache
 from kb.api.moved import current_api_address
 from kb.api.pagination import PAGE_SIZE_PARAM, Pages
 from kb.api.schema import QUOTE_FILTERS, SOURCE_FILTERS
 from kb.cache import FRAGMENT_SECONDS, fragment_key
-from kb.filters import QuoteFilter, SourceFilter
+from kb.filters import QuoteFilter, SourceFilter, quote_filterset
 from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status, Theme
-from kb.views.exports import quote_export_csv, quote_export_jsonl
-from kb.views.quotes import quote_filterset
 
 
 class SafeInputMixin:
@@ -315,11 +313,11 @@ class FirstRenderer(BaseContentNegotiation):
 
 
 class QuoteExport(HttpCachingMixin, SafeInputMixin, APIView):
-    """The filtered quote list, every page, as a download (kb.views.exports streams it)."""
+    """The filtered quote list, every page, as a download (kb.exports streams it)."""
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FirstRenderer
-    export = None  # the page's export view
+    export = None  # kb.exports.csv_response or jsonl_response
 
     def get(self, request, *args, **kwargs):
         # The same FilterSet as the list page and its exports, bound the same way; an invalid
@@ -328,7 +326,7 @@ class QuoteExport(HttpCachingMixin, SafeInputMixin, APIView):
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         # request.user is already the API's user (session or token) on the Django request.
-        return self.export(request._request)
+        return self.export(request._request, filterset.qs)
 
 
 # The JSON errors (400 naming the bad filters, 401, 404, 429) come from kb.api.schema.
@@ -350,7 +348,7 @@ class QuoteExport(HttpCachingMixin, SafeInputMixin, APIView):
 class QuoteExportCSV(QuoteExport):
     """Every quote matching the filters (the quote list's) as CSV."""
 
-    export = staticmethod(quote_export_csv)
+    export = staticmethod(exports.csv_response)
 
 
 @extend_schema_view(
@@ -370,7 +368,7 @@ class QuoteExportCSV(QuoteExport):
 class QuoteExportJSONLines(QuoteExport):
     """Every quote matching the filters (the quote list's) as JSON Lines."""
 
-    export = staticmethod(quote_export_jsonl)
+    export = staticmethod(exports.jsonl_response)
 
 
 class PrincipleViewSet(MovedSlugMixin, ReadOnlyViewSet):

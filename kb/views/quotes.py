@@ -1,19 +1,17 @@
 """Home page, quote list (QuoteFilter) and quote page."""
 
-from django import forms
 from django.db.models import F, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import condition
 
 from kb import citations
 from kb.cache import cached_object, fragment_key, lazy, page_etag, page_last_modified
-from kb.filters import QuoteFilter
+from kb.filters import quote_filterset
 from kb.models import Principle, Quote, Source, Theme
 from kb.views.common import (
     CARD_DEFER,
     bounded_selects,
     filter_chips,
-    numeric_text_inputs,
     paginate,
     published_quotes,
 )
@@ -53,20 +51,6 @@ def home(request):
         "source_total": Source.objects.current().count,
     }
     return render(request, "kb/home.html", context)
-
-
-def quote_filterset(request) -> QuoteFilter:
-    """QuoteFilter bound to the query string, with a form that reads well on a phone."""
-    queryset = Quote.objects.visible_to(request.user).with_related().defer(*CARD_DEFER)
-    filterset = QuoteFilter(request.GET, queryset=queryset, request=request)
-    fields = filterset.form.fields
-    # The choices only need a label: never load whole source texts for a <select>.
-    fields["source"].queryset = fields["source"].queryset.only("pk", "slug", "title")
-    themes = fields["theme"]
-    themes.widget = forms.CheckboxSelectMultiple()
-    themes.widget.choices = themes.choices
-    numeric_text_inputs(filterset.form)
-    return filterset
 
 
 def quote_list(request):
