@@ -611,7 +611,8 @@ def csl_item(obj, *, item_id: str = "", absolute: Absolute = None) -> dict:
     # CSL has no role for who quoted an author, nor a variable for a machine translation.
     note = _notes(c, quoted_in=not interview)
     if note:
-        item["note"] = "; ".join(note).capitalize()
+        note = "; ".join(note)
+        item["note"] = note[0].upper() + note[1:]
     if c.publisher:
         where = "container-title" if item["type"] in CSL_CONTAINED else "publisher"
         item[where] = c.publisher
@@ -817,6 +818,9 @@ def csl_render(obj, style: str, *, absolute: Absolute = None) -> Rendered:
         text = "".join(notes.cite(citation, lambda missing: None))
     if american:
         bibliography, text = _punctuation_in_quotes(bibliography), _punctuation_in_quotes(text)
+    # A numbered style's first field ("1.", "[1]") is a column of its own (second-field-align),
+    # which plain text joins to the entry without a space.
+    bibliography = re.sub(r"^(\[\d+\]|\d+\.)(?=\S)", r"\1 ", bibliography)
     return Rendered(name, " ".join(bibliography.split()), " ".join(text.split()))
 
 
