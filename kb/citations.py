@@ -865,6 +865,20 @@ def cite(obj, style: str, *, absolute: Absolute = None):
     return csl_render(obj, style, absolute=absolute).bibliography
 
 
+def cite_body(obj, style: str, *, absolute: Absolute = None) -> dict:
+    """What the API's ``cite`` answers: ``{"style", "citation"}``, with ``cite_item`` (the
+    CSL cite-item: the paragraph) for csl-json and csl-yaml, and ``in_text`` (the in-text
+    citation or note, with the paragraph) for a CSL style. ``UnknownStyle`` as ``cite``."""
+    if isinstance(style, str) and style not in WRITERS:
+        rendered = csl_render(obj, style, absolute=absolute)
+        return {"style": style, "citation": rendered.bibliography, "in_text": rendered.citation}
+    body = {"style": style, "citation": cite(obj, style, absolute=absolute)}
+    if style in ("csl-json", "csl-yaml"):
+        # The paragraph is the cite's, not the work's: CSL puts it in a cite-item.
+        body["cite_item"] = csl_cite_item(obj)
+    return body
+
+
 def styles(obj, *, absolute: Absolute = None) -> list[Style]:
     """Every citation style of ``obj``, in the order a page shows them."""
     shown = [

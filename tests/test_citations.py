@@ -791,3 +791,23 @@ def test_a_quote_page_shows_every_style_and_the_csl_locator(client, small_corpus
     cite_item = re.search(r'id="cite-csl-json-cite-item">(.*?)</code>', html).group(1)
     assert json.loads(cite_item)["locator"] == str(quote.passage.number)
     assert re.search(r'id="cite-mla-in-text">\(Lei, par\. \d+\)</span>', html)
+
+
+def test_cite_body_is_what_the_api_answers():
+    quote, _, source = make(url="")
+    assert citations.cite_body(quote, "apa", absolute=absolute) == {
+        "style": "apa",
+        "citation": citations.apa(quote, absolute=absolute),
+    }
+    body = citations.cite_body(quote, "csl-json", absolute=absolute)
+    assert body["citation"]["URL"] == "https://kb.test/quotes/7/"
+    assert body["cite_item"] == {
+        "id": "lei-jun-on-focus-p3-q7",
+        "locator": "3",
+        "label": "paragraph",
+    }
+    assert citations.cite_body(source, "csl-json")["cite_item"] == {"id": "lei-jun-on-focus"}
+    body = citations.cite_body(quote, "mla", absolute=absolute)
+    assert body["in_text"] == "(Lei, par. 3)" and body["citation"].startswith("Lei, Jun. “Lei")
+    with pytest.raises(citations.UnknownStyle):
+        citations.cite_body(quote, "MLA")
