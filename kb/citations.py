@@ -735,19 +735,59 @@ def _csl_style_xml(name: str) -> bytes:
 
 @functools.cache
 def _mend_citeproc() -> None:
-    """citeproc-py 0.11 ignores ``initialize="false"`` on a ``<name>`` (CSL 1.0.1: never
-    shorten a given name; Chicago and MLA write "Lei, Jun", not "Lei, J."): such a name
-    reads no inherited ``initialize-with``. Done once, for every style (it is what CSL says)."""
-    from citeproc.model import Name as CslName
+    """Two gaps of citeproc-py 0.11 mended in its classes, once, for every style (what the
+    CSL specification says, so no style is made worse):
 
-    read = CslName.get_option
+    - ``initialize="false"`` on a ``<name>`` (CSL 1.0.1: never shorten a given name; Chicago
+      and MLA write "Lei, Jun", not "Lei, J.") is ignored: such a name reads no inherited
+      ``initialize-with``;
+    - a variable that a ``<substitute>`` rendered in the author's place is to be left out of
+      the rest of the entry, but citeproc-py leaves it out only when the substitute is that
+      very element, not a macro: MLA and Chicago wrote an authorless work's title twice
+      ("Speed Essay. Speed Essay. 2011"). The variables the substitute rendered are
+      recorded and left out (in ``repressed``, citeproc-py's own list, reset per entry).
+    """
+    from citeproc.model import Name as CslName
+    from citeproc.model import Substitute, Text
+
+    read_option = CslName.get_option
 
     def get_option(self, name, context=None, sort_options=None):
         if name == "initialize-with" and self.get("initialize") == "false":
             return None
-        return read(self, name, context, sort_options)
+        return read_option(self, name, context, sort_options)
 
     CslName.get_option = get_option
+
+    read_variable = Text._variable
+    recording = "kb:substituted"  # a key no CSL element tag can be
+
+    def text_variable(self, item, context):
+        text = read_variable(self, item, context)
+        record = context.get_layout().repressed.get(recording)
+        if text and record is not None:
+            record.append((self.tag, self.get("variable")))
+        return text
+
+    render_substitute = Substitute.render
+
+    def substitute(self, item, context=None, **kwargs):
+        repressed = context.get_layout().repressed
+        outer = repressed.get(recording)
+        repressed[recording] = []
+        try:
+            text = render_substitute(self, item, context=context, **kwargs)
+        finally:
+            used = repressed.pop(recording)
+            if outer is not None:
+                repressed[recording] = outer + used
+        if text:
+            for tag, variable in used:
+                repressed.setdefault(tag, []).append(variable)
+        return text
+
+    Text._variable = text_variable
+    Substitute.render = substitute
 
 
 def csl_style(style: str) -> str:
