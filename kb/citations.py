@@ -44,6 +44,7 @@ import functools
 import io
 import json
 import re
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -733,7 +734,10 @@ def _csl_style_xml(name: str) -> bytes:
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 
-@functools.cache
+_MENDING = threading.Lock()
+_mended: list[bool] = []  # one True once the classes are mended
+
+
 def _mend_citeproc() -> None:
     """Two gaps of citeproc-py 0.11 mended in its classes, once, for every style (what the
     CSL specification says, so no style is made worse):
@@ -747,6 +751,13 @@ def _mend_citeproc() -> None:
       ("Speed Essay. Speed Essay. 2011"). The variables the substitute rendered are
       recorded and left out (in ``repressed``, citeproc-py's own list, reset per entry).
     """
+    with _MENDING:  # once, even when two threads render their first CSL style together
+        if not _mended:
+            _mend_citeproc_classes()
+            _mended.append(True)
+
+
+def _mend_citeproc_classes() -> None:
     from citeproc.model import Name as CslName
     from citeproc.model import Substitute, Text
 
