@@ -47,7 +47,7 @@ import re
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import quote as percent_encode
 from urllib.parse import urlsplit
 
@@ -86,12 +86,12 @@ COMPOUND_SURNAMES = {
     "长孙", "宇文", "公孙", "端木", "尉迟", "歐陽", "諸葛", "長孫",
 }  # fmt: skip
 # Common Chinese family names in pinyin: with a pinyin given name after it, a romanized name
-# is read family name first ("Lei Jun", "Ma Huateng"), the order Chinese names keep in
-# English (APA 7, 6.20; Chicago 17, 8.14).
+# is read family name first ("Lei Jun", "Ma Huateng"): the order a Chinese name keeps in
+# English (Chicago 17, 8.14), which APA inverts like any other ("Lei, J.").
 PINYIN_SURNAMES = set(
     """li wang zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo
     zheng liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai jiang
-    yu du ye cheng wei su lu ding ren shen yao jin fu zhong cui tan liao fan shi jia xia lei
+    yu du ye cheng wei su lu ding ren shen yao jin fu zhong cui tan liao fan shi jia xia
     qian wen kong bai qiu qin hou xiong meng long wan duan hao kang mao qiao yan gu niu gong
     yin ou lei zou xue lou shao mo""".split()
 )
@@ -138,7 +138,7 @@ class Name:
         return f"{self.family}, {self.given}" if self.given else self.family
 
     def initials(self) -> str:
-        """ "J.", "X.-M." (a hyphenated given name keeps its hyphen, APA 7, 9.8)."""
+        """ "J.", "X.-M." (a hyphenated given name keeps its hyphen, as in APA)."""
         if self.cjk:
             return self.given
         words = []
@@ -148,13 +148,13 @@ class Name:
         return " ".join(words)
 
     def apa(self) -> str:
-        """An APA reference's author: "Lei, J." (APA 7, 9.8: family name, initials)."""
+        """An APA reference's author: "Lei, J." (family name, comma, initials)."""
         if self.literal or self.cjk:
             return self.written()
         return f"{self.family}, {self.initials()}" if self.given else self.family
 
     def apa_forward(self) -> str:
-        """A translator in APA: initials first, "J. Doe" (APA 7, 10.2)."""
+        """A translator in APA: initials first, "J. Doe" (as in "(J. Doe, Trans.)")."""
         if self.literal or self.cjk or not self.given:
             return self.written()
         return f"{self.initials()} {self.family}"
@@ -294,7 +294,11 @@ class Cited:
     quote: int | None = None  # the quote's id, when a quote is cited
     speaker_aliases: tuple = ()
     permalink: str = ""  # the site's absolute URL of what is cited ("" without ``absolute``)
-    translation: Translation = field(default=None)  # type: ignore[assignment]
+    translated: Translation | None = None  # translation_of(source), when already read
+
+    @property
+    def translation(self) -> Translation:
+        return self.translated or translation_of(self.source)
 
     @property
     def locator(self) -> str:
@@ -393,7 +397,7 @@ def apa(obj, *, absolute: Absolute = None) -> str:
     """APA 7 reference and passage locator: ``Author. (Date). Title. Publisher. Para. n. URL``.
 
     The author is the speaker (``Cited.author``), family name and initials ("Lei, J.").
-    A translator follows the title in parentheses ("(J. Doe, Trans.)", APA 7, 10.2); who
+    A translator follows the title in parentheses ("(J. Doe, Trans.)"); who
     quoted the speaker and a machine translation are a bracketed description after it
     (``Title [Quoted in Author; machine translation].``). Without an author the title takes
     the author's place (APA 7, 9.12).
@@ -430,7 +434,7 @@ def chicago(obj, *, absolute: Absolute = None) -> str:
     """Chicago (17th ed.) note: ``Speaker, quoted in Author, “Title,” Publisher, Date, ¶ n, URL.``
 
     Names as they are written (a note does not invert them; a Chinese name keeps its
-    order, "Lei Jun", 8.14). A translation follows the title: "trans. J. Doe" (14.103) or
+    order, "Lei Jun", 8.14). A translation follows the title: "trans. J. Doe" or
     "machine translation"."""
     c = cited(obj, absolute)
     source = c.source
