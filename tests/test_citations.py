@@ -834,3 +834,16 @@ def test_csl_styles_write_an_authorless_works_title_once():
     assert citations.csl_render(article, "chicago-author-date").bibliography == (
         "Fortune. 2014. “Lei Jun on Focus.” https://example.com/fortune/lei-jun."
     )
+
+
+def test_a_csl_style_citeproc_py_cannot_render_is_a_clear_error_too():
+    # 90 of the package's 2,851 styles fail in citeproc-py 0.11 (AttributeError, IndexError);
+    # the reader is told, as for an unknown name (the API answers 400, never 500).
+    quote, _, _ = make()
+    with pytest.raises(citations.UnsupportedStyle) as error:
+        citations.cite(quote, "associacao-brasileira-de-normas-tecnicas")
+    assert isinstance(error.value, citations.UnknownStyle)
+    assert "cannot be rendered here" in str(error.value) and "mla" in str(error.value)
+    # The longest names of the package are style names too (not cut as hostile input).
+    long = "azr-abkurzungs-und-zitierregeln-der-osterreichischen-rechtssprache-und-europarechtlicher-rechtsquellen"
+    assert citations.csl_style(long) == long
