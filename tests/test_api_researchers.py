@@ -81,8 +81,8 @@ def test_it_cites_a_quote_with_its_paragraph(client, small_corpus):
     cite = get_json(client, url, style="csl-json")["cite_item"]
     assert cite == {"id": item["id"], "locator": "2", "label": "paragraph"}
     assert "cite_item" not in get_json(client, url, style="apa")
-    assert item["author"] == [{"literal": "Lei Jun"}]  # the interviewee; the journalist asks
-    assert item["interviewer"] == [{"literal": "A. Journalist"}]
+    assert item["author"] == [{"family": "Lei", "given": "Jun"}]  # the interviewee
+    assert item["interviewer"] == [{"family": "Journalist", "given": "A."}]  # who asks
     assert "Lei Jun, quoted in A. Journalist" in get_json(client, url, style="chicago")["citation"]
     fragment = apa["fragment_url"]
     assert fragment == citations.text_fragment_url("https://example.com/focus", quote.text)
@@ -92,7 +92,7 @@ def test_it_cites_a_quote_with_its_paragraph(client, small_corpus):
 def test_a_quote_from_a_source_without_url_has_no_fragment_link(client, small_corpus):
     body = get_json(client, f"/api/quotes/{small_corpus.speed_quote.pk}/cite/", style="apa")
     assert body["fragment_url"] == ""
-    assert body["citation"].startswith("Lei Jun. (2011). Speed essay. Para. 1.")
+    assert body["citation"].startswith("Lei, J. (2011). Speed essay. Para. 1.")
 
 
 @pytest.mark.parametrize("style", ["mla", "", "APA", "csl_json", "x" * 500])

@@ -134,7 +134,7 @@ def test_a_quote_page_offers_four_citation_styles_with_copy_buttons(client, smal
     assert '<script src="/static/js/cite.js" defer></script>' in html
     apa = re.search(r'<p class="citation" id="cite-apa">(.*?)</p>', html).group(1)
     assert (
-        apa == "Lei Jun. (2014). Lei Jun on focus [Quoted in A. Reporter]. Fortune. Para. 3. "
+        apa == "Lei, J. (2014). Lei Jun on focus [Quoted in A. Reporter]. Fortune. Para. 3. "
         "https://example.com/fortune/lei-jun"
     )
     csl = re.search(r'id="cite-csl-json"><code>(.*?)</code>', html, re.S).group(1)
@@ -154,7 +154,7 @@ def test_a_quote_of_a_source_without_url_has_no_fragment_link(client, small_corp
     html = client.get(f"/quotes/{small_corpus.q_essay.pk}/").content.decode()
     assert "fragment-link" not in html
     apa = re.search(r'<p class="citation" id="cite-apa">(.*?)</p>', html).group(1)
-    assert apa == "Lei Jun. (2011). The Millet model. Sina Tech. Para. 1."
+    assert apa == "Lei, J. (2011). The Millet model. Sina Tech. Para. 1."
 
 
 def test_the_passage_page_has_the_citation_too(client, small_corpus):
