@@ -110,6 +110,18 @@ class Status(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class PersonQuerySet(models.QuerySet):
+    def published(self):
+        """People readers see: new people from an import wait as drafts for an editor."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Everyone for staff (they confirm the drafts); published people for the rest."""
+        if user is not None and user.is_staff:
+            return self.all()
+        return self.published()
+
+
 class Person(models.Model):
     """Someone who speaks in the sources: an interviewee, an interviewer, a quoted analyst."""
 
@@ -123,6 +135,7 @@ class Person(models.Model):
     # company or a heading taken for a name must never reach the public people list).
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PUBLISHED)
 
+    objects = PersonQuerySet.as_manager()
     history = CuratedHistory()
 
     class Meta:

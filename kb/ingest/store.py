@@ -100,7 +100,8 @@ def _people_for(plan: ImportPlan, cache: dict[str, Person]) -> tuple[dict[str, P
     for planned in plan.people:
         person = cache.get(planned.name) or exact.get(planned.name) or find_person(planned.name)
         if person is None:
-            person = Person(name=planned.name, aliases=list(planned.aliases))
+            # A draft until an editor confirms it in the Person admin (issue #18).
+            person = Person(name=planned.name, aliases=list(planned.aliases), status=Status.DRAFT)
             person.full_clean(exclude=["slug"])
             person.save()
             created = True
