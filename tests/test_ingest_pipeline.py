@@ -39,7 +39,11 @@ def test_it_plans_the_seed_essay_as_an_editor_would():
     assert {p.speaker for p in body} == {"Lei Jun"}
     assert all(p.speaker is None for p in plan.passages if p.role != "body")
     assert plan.people == [PlannedPerson("Lei Jun", [], existing=True)]
-    assert plan.quotes == []  # an essay has no quotation marks with attribution
+    # The essay is its subject's words: candidate quotes are drawn from it, as from answers.
+    assert plan.quotes
+    assert {(q.speaker, q.attribution) for q in plan.quotes} == {("Lei Jun", "essay by Lei Jun")}
+    body_numbers = {p.number for p in body}
+    assert all(q.passage_number in body_numbers for q in plan.quotes)
 
 
 def test_it_keeps_a_given_title_and_still_marks_the_title_line():

@@ -10,6 +10,7 @@ flagging real prose would hide it, missing a menu item only costs a glance.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 # `Key: value` lines of page metadata.  "Reporter" is missing on purpose: `Reporter :`
@@ -85,6 +86,8 @@ def looks_like_chrome(paragraph: str) -> bool:
     paragraph = paragraph.strip()
     if len(paragraph) <= 800 and _CHROME_ANY_LENGTH.search(paragraph):
         return True
+    if is_navigation_line(paragraph):
+        return True
     if len(paragraph) > _SHORT_PARAGRAPH:
         return False
     if _CHROME_SHORT.match(paragraph):
@@ -110,3 +113,196 @@ def flag_boilerplate(paragraphs: Sequence[str]) -> list[bool]:
         body_seen = body_seen or not chrome
         flags.append(chrome)
     return flags
+
+
+# -- line-level features ---------------------------------------------------------------
+# A page's chrome is recognised line by line, by what the line looks like and where it
+# stands, rather than by a list of phrases: a menu of short items, a "Previous: <title>"
+# link, a comment block (a name line, a date line, the comment), a line the page repeats
+# (a caption, a banner), a list of short unpunctuated lines (links), a byline or a date.
+
+_NAVIGATION = re.compile(
+    r"(?i:previous|prev|next|related|read\s+more|see\s+also|also\s+read|more\s+on|up\s+next|"
+    r"上一篇|下一篇|相关阅读|延伸阅读|推荐阅读)"
+    r"(?:\s+(?i:article|post|story|stories))?\s*[:：»>|\-–—]\s*\S.{0,150}"
+)
+# "Home | News | Phones", "Home > Tech > Phones": three or more short items.
+_MENU_SEPARATOR = re.compile(r"\s+[|>»/·•]\s+|\s*[|»·•]\s*")
+_EDITORIAL_NOTE = re.compile(
+    r"(?i:(?:this|the)\s+(?:interview|conversation|transcript|article|q&a)\s+has\s+been\s+"
+    r"(?:edited|condensed|lightly\s+edited|translated))"
+)
+_BYLINE = re.compile(
+    r"(?i:(?:posted|written|reported|words|text|story|photos?)\s+by|by)\s+"
+    r"[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w’'.\-]*"
+    r"(?:\s+[A-Z][\w’'.\-]*){0,3})*"
+)
+_DATE = (
+    r"(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
+    r"|(?i:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})"
+    r"|\d{1,2}\s+(?i:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?),?\s+\d{4})"
+)
+_TIME = r"(?:\s*(?:at\s+|,\s*)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?i:am|pm))?)"
+_DATED_LINE = re.compile(
+    rf"(?i:(?:updated|posted|published|last\s+updated|released|发布于|更新于)\s*[:：]?\s*)?"
+    rf"(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?{_DATE}{_TIME}?(?:\s*\(?[A-Z]{{2,4}}\)?)?"
+)
+_COMMENT_DATE = re.compile(rf"{_DATE}{_TIME}|\d+\s+(?i:minutes?|hours?|days?|weeks?)\s+ago")
+_SENTENCE_PUNCTUATION = '.!?。！？…:：,，;；"”’)'
+_SHORT_LINE = 60
+_REPEATED_MIN_CHARS = 20
+
+
+def is_navigation_line(line: str) -> bool:
+    """``Previous: <title>``, ``Read more: <title>``, or a menu ``Home | News | Phones``."""
+    line = line.strip()
+    if len(line) > 200:
+        return False
+    if _NAVIGATION.fullmatch(line):
+        return True
+    items = [item for item in _MENU_SEPARATOR.split(line) if item.strip()]
+    return len(items) >= 3 and all(len(item) <= 25 for item in items) and len(line) <= 120
+
+
+def is_byline_or_date(line: str) -> bool:
+    """``By Jane Doe``, ``Posted by Tom Baker``, ``Updated 12 January 2022``, a lone date."""
+    line = line.strip()
+    return len(line) <= 100 and bool(_BYLINE.fullmatch(line) or _DATED_LINE.fullmatch(line))
+
+
+def is_page_metadata(line: str) -> bool:
+    """A metadata line wherever it stands: ``Photo: …``, ``责任编辑：李明``, a byline, a date."""
+    line = line.strip()
+    if is_byline_or_date(line):
+        return True
+    # The colon form only: "By …" and "Keywords …" without one are too easily prose.
+    return len(line) <= 160 and bool(_METADATA_WITH_COLON.fullmatch(line))
+
+
+def _unpunctuated_short(line: str) -> bool:
+    return (
+        0 < len(line) <= _SHORT_LINE
+        and len(line.split()) <= 10
+        and line[-1] not in _SENTENCE_PUNCTUATION
+        and any(character.isalnum() for character in line)
+    )
+
+
+def chrome_lines(lines: Sequence[str], content: Sequence[bool]) -> dict[int, str]:
+    """Which lines (stripped texts, "" when blank) are page chrome, with the feature that
+    said so: "metadata", "navigation", "note", "repeated", "links", "comment", "before chrome".
+
+    ``content[i]`` is False for lines that are never chrome here (the title, speaker turns):
+    a turn "A: Yes." is an answer however short, and a heading is the text's own.
+    """
+    found: dict[int, str] = {}
+    counts = Counter(line for line, ok in zip(lines, content, strict=True) if ok and line)
+    body_seen = False
+    for index, line in enumerate(lines):
+        if not line or not content[index]:
+            body_seen = body_seen or bool(line)
+            continue
+        if is_page_metadata(line):
+            found[index] = "metadata"
+        elif is_navigation_line(line):
+            found[index] = "navigation"
+        elif _EDITORIAL_NOTE.match(line) and len(line) <= 200:
+            found[index] = "note"
+        elif len(line) >= _REPEATED_MIN_CHARS and counts[line] >= 2 and '"' not in line:
+            found[index] = "repeated"
+        elif not _unpunctuated_short(line) or len(line) > _SHORT_LINE:
+            body_seen = True
+    # A run of two or more short unpunctuated lines with no blank line between: a list of
+    # links ("Trending now" and two titles), not a heading followed by its paragraph.
+    run: list[int] = []
+    for index, line in enumerate([*lines, ""]):
+        if line and index < len(lines) and content[index] and _unpunctuated_short(line):
+            if not _LIST_MARK.match(line):
+                run.append(index)
+                continue
+        if len(run) >= 2:
+            for member in run:
+                found.setdefault(member, "links")
+        run = []
+    _comment_blocks(lines, content, found)
+    # A short unpunctuated line right before navigation or a list of links is their
+    # heading ("News of the week", "Related stories").
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if index in found or not line or not content[index] or not _unpunctuated_short(line):
+            continue
+        following = next((j for j in range(index + 1, len(lines)) if lines[j]), None)
+        if following is not None and found.get(following) in ("navigation", "links", "comment"):
+            found[index] = "before chrome"
+    return found
+
+
+_LIST_MARK = re.compile(r"(?:[•·▪●■◦*+-]|\d{1,3}[.)])\s")
+_NAME_LINE = re.compile(r"[\w.’'\-@]+(?:\s+[\w.’'\-]+){0,2}")
+
+
+def _comment_blocks(lines: Sequence[str], content: Sequence[bool], found: dict[int, str]) -> None:
+    """A reader's comment: a name line, then a date line with a time (or "2 hours ago"),
+    then its text up to the next such block or the end of the page.  Only after the
+    article's own text: a byline and a date above the article are not a comment."""
+    starts = []
+    first_text = next(
+        (i for i, line in enumerate(lines) if line and content[i] and i not in found), None
+    )
+    for index in range(len(lines) - 1):
+        name, date = lines[index], lines[index + 1]
+        if (
+            first_text is not None
+            and index > first_text
+            and name
+            and _NAME_LINE.fullmatch(name)
+            and len(name) <= 30
+            and not _BYLINE.fullmatch(name)
+            and _COMMENT_DATE.fullmatch(date)
+        ):
+            starts.append(index)
+    for position, start in enumerate(starts):
+        end = starts[position + 1] if position + 1 < len(starts) else len(lines)
+        for index in range(start, end):
+            if lines[index] and content[index]:
+                found[index] = "comment"
+
+
+_PREFIX_KEY = re.compile(
+    r"(?i:date|dated|source|author|by|posted|updated|published|editor|来源|作者|日期|时间|编辑)"
+    r"(?=[\s:：])\s*[:：]?\s*"
+)
+_PREFIX_DATE = re.compile(rf"{_DATE}{_TIME}?\s*")
+_PREFIX_WORD = re.compile(r"[A-Z][\w’'&.\-]*\s*")
+
+
+def metadata_prefix_end(text: str, start: int, end: int) -> int | None:
+    """Where page metadata glued to the start of a paragraph ends (``date 2019-05-01
+    source Tech Weekly Xiaomi's founder …``), or None.  It needs a date, or two keys, so
+    that a sentence beginning "By …" or "Source …" is left alone."""
+    position, pairs, dated = start, 0, False
+    while pairs < 4:
+        key = _PREFIX_KEY.match(text, position, end)
+        if key is None:
+            break
+        date = _PREFIX_DATE.match(text, key.end(), end)
+        if date is not None:
+            position, pairs, dated = date.end(), pairs + 1, True
+            continue
+        words = []
+        cursor = key.end()
+        while len(words) < 4 and (word := _PREFIX_WORD.match(text, cursor, end)):
+            words.append(word)
+            cursor = word.end()
+        # The paragraph's first sentence begins with the last capitalised word when a
+        # lower-case word follows it ("… Tech Weekly Xiaomi's founder answered").
+        if len(words) >= 2 and cursor < end and text[cursor].islower():
+            words.pop()
+        if not words:
+            break
+        position, pairs = words[-1].end(), pairs + 1
+    if not (dated or pairs >= 2) or position >= end:
+        return None
+    while position > start and text[position - 1].isspace():
+        position -= 1
+    return position

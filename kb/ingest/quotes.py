@@ -338,7 +338,7 @@ def extract_quotes(
     finder = QuoteFinder(text, people)
     quotes: list[PlannedQuote] = []
     for paragraph in paragraphs:
-        if paragraph.role == "answer" and paragraph.speaker is not None:
+        if paragraph.role in ("answer", "speech") and paragraph.speaker is not None:
             attribution = paragraph.label or UNLABELLED_ANSWER_ATTRIBUTION
             for number, passage_start, passage_end in paragraph.passages:
                 low = max(passage_start, paragraph.start)
