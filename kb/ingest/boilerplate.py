@@ -97,19 +97,21 @@ def looks_like_chrome(paragraph: str) -> bool:
     return email is not None and len(paragraph) - (email.end() - email.start()) <= 40
 
 
-def flag_boilerplate(paragraphs: Sequence[str]) -> list[bool]:
+def flag_boilerplate(paragraphs: Sequence[str], known: Sequence[bool] = ()) -> list[bool]:
     """Which of the body's paragraphs are page chrome.
 
     Everything from a strong marker ("Related Article", "Contact Us"...) on is chrome,
     provided real text came before it - a marker at the very top is a menu, not the end.
+    ``known[i]`` says paragraph i is chrome already (found by :func:`chrome_lines`).
     """
     flags = []
     body_seen = False
     in_tail = False
-    for paragraph in paragraphs:
+    known = list(known) or [False] * len(paragraphs)
+    for paragraph, already in zip(paragraphs, known, strict=True):
         if not in_tail and body_seen and is_chrome_marker(paragraph):
             in_tail = True
-        chrome = in_tail or looks_like_chrome(paragraph) or is_chrome_marker(paragraph)
+        chrome = already or in_tail or looks_like_chrome(paragraph) or is_chrome_marker(paragraph)
         body_seen = body_seen or not chrome
         flags.append(chrome)
     return flags
@@ -131,6 +133,8 @@ _MENU_SEPARATOR = re.compile(r"\s+[|>»/·•]\s+|\s*[|»·•]\s*")
 _EDITORIAL_NOTE = re.compile(
     r"(?i:(?:this|the)\s+(?:interview|conversation|transcript|article|q&a)\s+has\s+been\s+"
     r"(?:edited|condensed|lightly\s+edited|translated))"
+    # "本文由编辑部整理", "本文来源：…", "(责任编辑：…)" in either script.
+    r"|[(（]?本文(?:由|来源|來源|转载|轉載|系|為|为)"
 )
 _BYLINE = re.compile(
     r"(?i:(?:posted|written|reported|words|text|story|photos?)\s+by|by)\s+"
@@ -144,9 +148,12 @@ _DATE = (
 )
 _TIME = r"(?:\s*(?:at\s+|,\s*)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?i:am|pm))?)"
 _DATED_LINE = re.compile(
-    rf"(?i:(?:updated|posted|published|last\s+updated|released|发布于|更新于)\s*[:：]?\s*)?"
+    rf"(?i:(?:updated|posted|published|last\s+updated|released|发布于|更新于)(?:\s+on)?\s*[:：]?\s*)?"
     rf"(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?{_DATE}{_TIME}?(?:\s*\(?[A-Z]{{2,4}}\)?)?"
+    r"(?:\s*(?:,|\|)?\s*(?i:by)\s+\S.{0,40})?"
 )
+# "Posted in Phones", "Filed under: Reviews": the page's category line.
+_CATEGORY_LINE = re.compile(r"(?i:posted\s+in|filed\s+(?:in|under))\s*[:：]?\s*\S.{0,60}")
 _COMMENT_DATE = re.compile(rf"{_DATE}{_TIME}|\d+\s+(?i:minutes?|hours?|days?|weeks?)\s+ago")
 _SENTENCE_PUNCTUATION = '.!?。！？…:：,，;；"”’)'
 _SHORT_LINE = 60
@@ -167,7 +174,9 @@ def is_navigation_line(line: str) -> bool:
 def is_byline_or_date(line: str) -> bool:
     """``By Jane Doe``, ``Posted by Tom Baker``, ``Updated 12 January 2022``, a lone date."""
     line = line.strip()
-    return len(line) <= 100 and bool(_BYLINE.fullmatch(line) or _DATED_LINE.fullmatch(line))
+    return len(line) <= 100 and bool(
+        _BYLINE.fullmatch(line) or _DATED_LINE.fullmatch(line) or _CATEGORY_LINE.fullmatch(line)
+    )
 
 
 def is_page_metadata(line: str) -> bool:
@@ -188,12 +197,16 @@ def _unpunctuated_short(line: str) -> bool:
     )
 
 
-def chrome_lines(lines: Sequence[str], content: Sequence[bool]) -> dict[int, str]:
+def chrome_lines(
+    lines: Sequence[str], content: Sequence[bool], *, by_context: bool = True
+) -> dict[int, str]:
     """Which lines (stripped texts, "" when blank) are page chrome, with the feature that
     said so: "metadata", "navigation", "note", "repeated", "links", "comment", "before chrome".
 
     ``content[i]`` is False for lines that are never chrome here (the title, speaker turns):
     a turn "A: Yes." is an answer however short, and a heading is the text's own.
+    Without ``by_context``, only what a line shows by itself (and a list of links): what
+    finding the title may skip.
     """
     found: dict[int, str] = {}
     counts = Counter(line for line, ok in zip(lines, content, strict=True) if ok and line)
@@ -217,7 +230,7 @@ def chrome_lines(lines: Sequence[str], content: Sequence[bool]) -> dict[int, str
     run: list[int] = []
     for index, line in enumerate([*lines, ""]):
         if line and index < len(lines) and content[index] and _unpunctuated_short(line):
-            if not _LIST_MARK.match(line):
+            if not _LIST_MARK.match(line) and index not in found:
                 run.append(index)
                 continue
         if len(run) >= 2:
@@ -225,6 +238,35 @@ def chrome_lines(lines: Sequence[str], content: Sequence[bool]) -> dict[int, str
                 found.setdefault(member, "links")
         run = []
     _comment_blocks(lines, content, found)
+    if not by_context:
+        return found
+    # Sharing and marker lines ("Share this:", "Leave a Reply") are chrome here too, so
+    # that what stands between them is seen between chrome.
+    for index, line in enumerate(lines):
+        if line and content[index] and index not in found:
+            if len(line) <= 60 and (looks_like_chrome(line) or is_chrome_marker(line)):
+                found[index] = "marker"
+    # Short lines standing between chrome lines are more of it ("Like this:", "Related"
+    # between the sharing buttons and the comment form).
+    short = [bool(line) and len(line) <= 40 and len(line.split()) <= 6 for line in lines]
+    index = 0
+    while index < len(lines):
+        if lines[index] and content[index] and index not in found and short[index]:
+            run_end = index
+            while run_end + 1 < len(lines) and (
+                not lines[run_end + 1]
+                or (short[run_end + 1] and run_end + 1 not in found and content[run_end + 1])
+            ):
+                run_end += 1
+            before = next((j for j in range(index - 1, -1, -1) if lines[j]), None)
+            after = next((j for j in range(run_end + 1, len(lines)) if lines[j]), None)
+            if before in found and after in found:
+                for member in range(index, run_end + 1):
+                    if lines[member]:
+                        found[member] = "between chrome"
+            index = run_end + 1
+        else:
+            index += 1
     # A short unpunctuated line right before navigation or a list of links is their
     # heading ("News of the week", "Related stories").
     for index in range(len(lines) - 1, -1, -1):
@@ -238,7 +280,9 @@ def chrome_lines(lines: Sequence[str], content: Sequence[bool]) -> dict[int, str
 
 
 _LIST_MARK = re.compile(r"(?:[•·▪●■◦*+-]|\d{1,3}[.)])\s")
-_NAME_LINE = re.compile(r"[\w.’'\-@]+(?:\s+[\w.’'\-]+){0,2}")
+_NAME_LINE = re.compile(
+    r"[\w.’'\-@]+(?:\s+[\w.’'\-]+){0,2}(?:\s+(?i:says|said|wrote|replied|comments?))?\s*:?"
+)
 
 
 def _comment_blocks(lines: Sequence[str], content: Sequence[bool], found: dict[int, str]) -> None:

@@ -97,10 +97,15 @@ def plan_import(
     people = PeopleDirectory(known_people, metadata)
     lines = split_lines(text)
 
-    title_line = find_title_line(text, lines, front_matter_title=front_matter_title)
+    stripped = [text[line.lstart : line.rend] for line in lines]
+    # Chrome before anything else is known (no title, no turns yet): a menu above the
+    # title is skipped when looking for it.
+    early_chrome = set(chrome_lines(stripped, [True] * len(lines), by_context=False))
+    title_line = find_title_line(
+        text, lines, front_matter_title=front_matter_title, chrome=early_chrome
+    )
     metadata_lines = find_metadata_lines(text, lines, after=title_line)
     header = metadata_lines | ({title_line} if title_line is not None else set())
-    stripped = [text[line.lstart : line.rend] for line in lines]
     marker_lines = {
         i for i, line in enumerate(lines) if i not in header and _is_marker_line(text, line)
     }
@@ -208,7 +213,9 @@ def plan_import(
     )
 
 
-def find_title_line(text: str, lines: list[Line], *, front_matter_title: str = "") -> int | None:
+def find_title_line(
+    text: str, lines: list[Line], *, front_matter_title: str = "", chrome: set[int] = frozenset()
+) -> int | None:
     """Index of the first non-blank, non-chrome line when it looks like a title, else None.
 
     A title is short, has no sentence-final period, is not a Q/A or interviewer label,
@@ -220,7 +227,9 @@ def find_title_line(text: str, lines: list[Line], *, front_matter_title: str = "
         (
             i
             for i, line in enumerate(lines)
-            if not line.is_blank and not looks_like_chrome(text[line.lstart : line.rend])
+            if not line.is_blank
+            and i not in chrome
+            and not looks_like_chrome(text[line.lstart : line.rend])
         ),
         None,
     )
@@ -243,6 +252,8 @@ def find_title_line(text: str, lines: list[Line], *, front_matter_title: str = "
     following = lines[first + 1]
     if following.is_blank or is_metadata_line(text[following.lstart : following.rend]):
         return first
+    if first + 1 in chrome and not chrome.issuperset(range(first, first + 2)):
+        return first  # a title right above the page's byline or menu
     return None
 
 
@@ -359,6 +370,7 @@ def _describe_paragraphs(
             turns.append(ParagraphTurn("metadata"))
         elif paragraph.first_line in chrome:
             turns.append(ParagraphTurn("chrome"))
+            body_indexes.append(index)  # a marker among them still ends the page
         else:
             label = turn_lines.get(paragraph.first_line)
             content_start = label.content_start if label else paragraph.start
@@ -369,7 +381,10 @@ def _describe_paragraphs(
             narration = label is None and _is_narration(words, subject_names)
             turns.append(ParagraphTurn("text", label, question, heading, narration))
             body_indexes.append(index)
-    chrome = flag_boilerplate([text[paragraphs[i].start : paragraphs[i].end] for i in body_indexes])
+    chrome = flag_boilerplate(
+        [text[paragraphs[i].start : paragraphs[i].end] for i in body_indexes],
+        [turns[i].kind == "chrome" for i in body_indexes],
+    )
     for index, is_chrome in zip(body_indexes, chrome, strict=True):
         if is_chrome:
             turns[index] = ParagraphTurn("chrome")

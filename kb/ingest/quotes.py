@@ -23,7 +23,12 @@ from functools import lru_cache
 from kb.ingest.mentions import MentionTracker, looks_like_person_name, narration_names
 from kb.ingest.passages import CLOSING_MARKS, ends_sentence, pack_sentences, strip_span
 from kb.ingest.plan import PlannedQuote
-from kb.ingest.speakers import UNLABELLED_ANSWER_ATTRIBUTION, PeopleDirectory, tidy_name
+from kb.ingest.speakers import (
+    UNLABELLED_ANSWER_ATTRIBUTION,
+    PeopleDirectory,
+    fold_chinese,
+    tidy_name,
+)
 
 ANSWER_QUOTE_CHARS = 300
 SCARE_QUOTE_MAX_WORDS = 4
@@ -79,7 +84,10 @@ _NOT_NAME_WORDS = frozenset(
 )
 _SENTENCE_BOUNDARY = re.compile(r"[.!?。！？]+[\"'”’)]*\s+")
 # Chinese: "小米创始人雷军在发布会上表示：" / "他还说：" / "王磊说：" before the quote.
-_ZH_VERB = r"(?:表示|说道|说|称|指出|认为|强调|写道|透露|坦言|回应|介绍|提到|直言|感慨|笑称)"
+_ZH_VERB = (
+    r"(?:表示|说道|說道|说|說|称|稱|指出|认为|認為|强调|強調|写道|寫道|透露|坦言|回应|回應|"
+    r"介绍|介紹|提到|直言|感慨|笑称|笑稱)"
+)
 _ZH_INTRO = re.compile(
     rf"(?P<who>[\u4e00-\u9fff]{{1,16}}?)(?:在[^，。：“”]{{1,15}}?[上中时里])?[还也则曾又]?"
     rf"(?P<verb>{_ZH_VERB})[：:，,]?\s*$"
@@ -106,6 +114,30 @@ _ZH_ROLE_SUFFIXES = (
     "CEO",
 )
 _ZH_PRONOUNS = ("他", "她")
+_ZH_ADVERBS = (
+    "最后",
+    "最後",
+    "随后",
+    "隨後",
+    "接着",
+    "接著",
+    "此前",
+    "当时",
+    "當時",
+    "今天",
+    "日前",
+    "再次",
+    "进一步",
+    "進一步",
+    "还",
+    "還",
+    "也",
+    "则",
+    "則",
+    "曾",
+    "又",
+    "更",
+)
 
 
 def _who(known: str, bounded: bool, role_before: bool = False) -> str:
@@ -324,10 +356,22 @@ class QuoteFinder:
         if match is None:
             return None
         who = match["who"]
+        # Matched simplified (分析師 is 分析师), cut in the text as written when folding
+        # kept the length (it does for names and titles).
+        folded = fold_chinese(who)
+        if len(folded) != len(who):
+            folded = who
+        # Time words between the name and the verb: "雷军最后说", "雷軍隨後表示".
+        trimmed = True
+        while trimmed:
+            trimmed = False
+            for adverb in _ZH_ADVERBS:
+                if folded.endswith(adverb) and len(folded) > len(adverb):
+                    who, folded, trimmed = who[: -len(adverb)], folded[: -len(adverb)], True
         for suffix in _ZH_ROLE_SUFFIXES:
-            cut = who.rfind(suffix)
+            cut = folded.rfind(suffix)
             if cut >= 0:
-                who = who[cut + len(suffix) :]
+                who, folded = who[cut + len(suffix) :], folded[cut + len(suffix) :]
         attribution = clause.strip().rstrip("：:，, ")
         position = clause_start + match.start("who")
         if who.endswith(_ZH_PRONOUNS) or who[:1] in _ZH_PRONOUNS:
@@ -440,8 +484,9 @@ class QuoteFinder:
         bare = re.sub(rf"^{_HONORIFIC}", "", written)
         single = " " not in bare and not _HAN_NAME.fullmatch(bare)
         if single:
-            # A surname or given name: only a person this text names in full.
-            full = self.mentions.for_word(bare, position)
+            # A surname or given name: only a person this text names in full (before it,
+            # or else later on: "…," Mr. Lei said. / Lei Jun, 54, has …).
+            full = self.mentions.for_word(bare, position) or self._full_name_in_text(bare)
             if full is not None:
                 self.people.resolve_as(written, full)
                 return full, f", the {full} named in this text"
@@ -452,6 +497,21 @@ class QuoteFinder:
         if looks_like_person_name(bare):
             return self.people.resolve(written), ""
         return None, ""
+
+    def _full_name_in_text(self, word: str) -> str | None:
+        """The first person-shaped full name with ``word`` anywhere in the text."""
+        pattern = re.compile(
+            rf"(?<![\w’'])(?:{re.escape(word)}(?:\s+{_CAPITALISED}){{1,2}}|"
+            rf"{_CAPITALISED}(?:\s+{_CAPITALISED})?\s+{re.escape(word)})(?![\w’'])"
+        )
+        for match in pattern.finditer(self.text):
+            name = " ".join(match.group().split())
+            person = self.people.known_person(name)
+            if person is not None:
+                return person.name
+            if looks_like_person_name(name):
+                return self.people.resolve(name)
+        return None
 
 
 def _is_sentence(content: str) -> bool:

@@ -252,11 +252,18 @@ class PeopleDirectory:
         return [*self._written_names, *(n for n in extra if n)]
 
     def known_person(self, written: str) -> KnownPerson | None:
-        return self._known.get(normalise_name(written))
+        person = self._known.get(normalise_name(written))
+        if person is None and _PARENTHETICAL.search(written):
+            # "雷军（小米创始人）", "Lei Jun (Xiaomi)": the role in brackets is not the name.
+            person = self._known.get(normalise_name(_PARENTHETICAL.sub("", written)))
+        return person
 
     def resolve(self, written: str) -> str:
-        """Canonical name for ``written``: a known person's name, else a tidied spelling."""
+        """Canonical name for ``written``: a known person's name, else a tidied spelling
+        (without a role in brackets)."""
         written = " ".join(written.split())
+        if not self.known_person(written):
+            written = _PARENTHETICAL.sub("", written).strip() or written
         person = self.known_person(written)
         return self.resolve_as(written, person.name if person else tidy_name(written))
 
@@ -466,6 +473,14 @@ def _assign_interview_roles(
     if not asking:
         askers = _askers(paragraphs)
         asking = {i for i, label in labels.items() if normalise_name(label.name) in askers}
+    # A third voice that only asks ("AUDIENCE MEMBER: … what about repairs?") asks.
+    turns_by_name: dict[str, list[int]] = {}
+    for i, label in labels.items():
+        turns_by_name.setdefault(normalise_name(label.name), []).append(i)
+    for indexes in turns_by_name.values():
+        if not set(indexes) & asking and all(paragraphs[i].question for i in indexes):
+            if labels[indexes[0]].kind not in ("answer", "known") and len(turns_by_name) > 2:
+                asking |= set(indexes)
     # Named labels say who "Q:" and "A:" stand for when the metadata does not.
     interviewer_votes = Counter(
         people.speaker_of(labels[i]) for i in sorted(asking) if labels[i].kind != "question"
