@@ -432,6 +432,7 @@ def _describe(plan: ImportPlan) -> dict:
             "passage": q.passage_number,
             "speaker": q.speaker or "(unnamed)",
             "attribution": q.attribution,
+            "reason": q.reason,
             "text": text[q.start : q.end],
         }
         for q in plan.quotes
@@ -453,6 +454,9 @@ def _describe(plan: ImportPlan) -> dict:
         "passages": passages,
         "quotes": quotes,
         "people": plan.people,
+        # Who the import would create (as drafts): a company or a heading taken for a
+        # name shows here, before anything is written.
+        "new_people": [person.name for person in plan.people if not person.existing],
         "speakers": sorted({p.speaker for p in plan.passages if p.speaker}),
         "characters": len(text),
         "boilerplate": plan.boilerplate_count,

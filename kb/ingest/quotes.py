@@ -296,12 +296,20 @@ class QuoteFinder:
                 if person is None or (" " not in written and not _HAN_NAME.fullmatch(written)):
                     continue
                 self.mentions.add(match.start(), person.name, written)
-        # A surname alone ("Wong pointed to …") is a mention of the full name it belongs to.
+        # A surname alone ("Wong pointed to …") is a mention of the full name it belongs to
+        # (not the words of a full name just recorded).
+        covered = [
+            (m.position, m.position + len(m.written))
+            for m in self.mentions.mentions
+            if start <= m.position < end
+        ]
         for match in re.finditer(rf"(?<![\w’']){_CAPITALISED}(?![\w’'])", self.text[start:end]):
             word = match.group()
             if word.casefold() in _NOT_NAME_WORDS or len(word) < 2:
                 continue
             position = start + match.start()
+            if any(low <= position < high for low, high in covered):
+                continue
             full = self.mentions.for_word(word, position)
             if full is not None and full != word:
                 self.mentions.add(position, full, word)

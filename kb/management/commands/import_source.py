@@ -173,6 +173,15 @@ class Command(BaseCommand):
             words = " ".join(plan.text[quote.start : quote.end].split())[:80]
             who = quote.speaker or "(unnamed)"
             out.write(f"  ¶{quote.passage_number:<4} {who} [{quote.attribution}]: {words}")
+            if quote.reason:
+                out.write(f"        why: {quote.reason}")
+        new_people = [person.name for person in plan.people if not person.existing]
+        if new_people:
+            out.write(
+                f"  new people (drafts until an editor publishes them): {', '.join(new_people)}"
+            )
+        else:
+            out.write("  new people: none")
         out.write("  dry run: nothing written")
 
 
