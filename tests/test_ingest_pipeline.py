@@ -1,7 +1,6 @@
 """plan_import / plan_from_bytes: the whole pipeline on the seeds and on small texts."""
 
 import codecs
-import time
 from pathlib import Path
 
 import pytest
@@ -170,14 +169,14 @@ def test_it_plans_an_empty_body_as_nothing():
     assert (plan.passages, plan.quotes, plan.people, plan.metadata.title) == ([], [], [], "")
 
 
-def test_it_is_fast_enough_for_a_megabyte():
-    # Target is 1 MB/s or better; the floor here only catches a quadratic regression.
+def test_it_plans_a_megabyte():
+    # How fast is measured by the bench (`make bench BENCH_PART=import`), not here (#23).
     text = (ESSAY + "\n\n" + INTERVIEW + "\n\n") * 100
-    started = time.perf_counter()
     plan = plan_import(text, SourceMetadata(kind="interview"), [LEI_JUN])
-    elapsed = time.perf_counter() - started
     assert len(text) > 1_000_000 and len(plan.passages) > 3000
-    assert len(text) / elapsed > 300_000, f"{len(text) / elapsed / 1e6:.2f} MB/s"
+    assert all(
+        plan.span(p.start, p.end).strip() == plan.span(p.start, p.end) for p in plan.passages
+    )
 
 
 LONG_NAME = "N" * 201

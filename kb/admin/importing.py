@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -38,7 +38,7 @@ from kb.ingest.frontmatter import (
 )
 from kb.ingest.pipeline import plan_from_bytes
 from kb.ingest.plan import ImportPlan, IngestError
-from kb.ingest.store import known_people, slug_for, store_plan
+from kb.ingest.store import environment_problem, known_people, slug_for, store_plan
 from kb.models import Quote, Source
 
 TEMPLATE = "admin/kb/import_source.html"
@@ -320,6 +320,16 @@ def import_source_view(model_admin, request):
                 )
         except IngestError as error:
             form.add_error(None, str(error))
+            return _render(model_admin, request, form, plan=plan, carried=carried)
+        except (DatabaseError, OSError) as error:
+            problem = environment_problem(error)
+            if problem is None:
+                raise
+            form.add_error(
+                None,
+                f"The source could not be stored: {problem}. Nothing was written; the "
+                "preview below is kept, confirm again once the problem is fixed.",
+            )
             return _render(model_admin, request, form, plan=plan, carried=carried)
         return _done(model_admin, request, result)
 

@@ -96,40 +96,43 @@ class MentionTracker:
 
     mentions: list[Mention] = field(default_factory=list)
     _positions: list[int] = field(default_factory=list)
+    # Each word of a named mention (normalised) -> (positions, names) of those mentions,
+    # so that a surname finds its full name without a walk over the whole text.
+    _by_word: dict[str, tuple[list[int], list[str]]] = field(default_factory=dict)
     # "he"/"she" seen resolved to a name: a "she" then skips a "he".
     _genders: dict[str, str] = field(default_factory=dict)
 
     def add(self, position: int, name: str | None, written: str) -> None:
+        # Mentions mostly come in text order: insort is an append then.
         index = bisect.bisect_right(self._positions, position)
         self._positions.insert(index, position)
         self.mentions.insert(index, Mention(position, name, written))
-
-    def full_names(self) -> list[Mention]:
-        return [m for m in self.mentions if m.name and (" " in m.name or _HAN_RUN.match(m.name))]
+        if name:
+            key_name = normalise_name(name)
+            for word in {normalise_name(w) for w in (*re_words(written), *re_words(name))}:
+                if word == key_name:
+                    continue  # a one-word name is not its own full name
+                positions, names = self._by_word.setdefault(word, ([], []))
+                at = bisect.bisect_right(positions, position)
+                positions.insert(at, position)
+                names.insert(at, name)
 
     def for_word(self, word: str, position: int) -> str | None:
         """The nearest named mention before ``position`` with ``word`` as one of its words
         ("Wong" -> "Will Wong"); else the first one after it; else None."""
-        key = normalise_name(word)
-        before = after = None
-        for mention in self.mentions:
-            if not mention.name:
-                continue
-            words = {normalise_name(w) for w in re_words(mention.written)}
-            words |= {normalise_name(w) for w in re_words(mention.name)}
-            if key in words and normalise_name(mention.name) != key:
-                if mention.position < position:
-                    before = mention.name
-                elif after is None:
-                    after = mention.name
-        return before or after
+        found = self._by_word.get(normalise_name(word))
+        if not found:
+            return None
+        positions, names = found
+        index = bisect.bisect_left(positions, position) - 1
+        return names[index] if index >= 0 else names[0]
 
     def for_pronoun(self, pronoun: str, position: int) -> Mention | None:
         """The nearest mention before ``position`` that a pronoun can stand for."""
         gender = {"he": "m", "him": "m", "his": "m", "他": "m"}.get(pronoun.casefold(), "")
         gender = gender or {"she": "f", "her": "f", "她": "f"}.get(pronoun.casefold(), "")
         index = bisect.bisect_left(self._positions, position)
-        for mention in reversed(self.mentions[:index]):
+        for mention in reversed(self.mentions[max(0, index - 50) : index]):
             if mention.name and gender and self._genders.get(mention.name, gender) != gender:
                 continue
             if mention.name and gender:

@@ -227,6 +227,7 @@ class QuoteFinder:
     mentions: MentionTracker = field(default_factory=MentionTracker)
     _patterns: _Patterns = field(init=False)
     _scanned_to: int = field(init=False, default=0)
+    _full_names: dict[str, str | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         # Compiling the patterns costs more than matching a short text: reuse them while the
@@ -284,9 +285,11 @@ class QuoteFinder:
         if start < self._scanned_to:
             return
         self._scanned_to = end
+        covered = []  # the full names recorded here: their words are not surnames alone
         for position, name in narration_names(self.text, start, end):
             person = self.people.known_person(name)
             self.mentions.add(position, person.name if person else tidy_name(name), name)
+            covered.append((position, position + len(name)))
         pattern = self._patterns.known_names
         if pattern is not None:
             for match in pattern.finditer(self.text, start, end):
@@ -296,13 +299,8 @@ class QuoteFinder:
                 if person is None or (" " not in written and not _HAN_NAME.fullmatch(written)):
                     continue
                 self.mentions.add(match.start(), person.name, written)
-        # A surname alone ("Wong pointed to …") is a mention of the full name it belongs to
-        # (not the words of a full name just recorded).
-        covered = [
-            (m.position, m.position + len(m.written))
-            for m in self.mentions.mentions
-            if start <= m.position < end
-        ]
+                covered.append((match.start(), match.end()))
+        # A surname alone ("Wong pointed to …") is a mention of the full name it belongs to.
         for match in re.finditer(rf"(?<![\w’']){_CAPITALISED}(?![\w’'])", self.text[start:end]):
             word = match.group()
             if word.casefold() in _NOT_NAME_WORDS or len(word) < 2:
@@ -507,7 +505,13 @@ class QuoteFinder:
         return None, ""
 
     def _full_name_in_text(self, word: str) -> str | None:
-        """The first person-shaped full name with ``word`` anywhere in the text."""
+        """The first person-shaped full name with ``word`` anywhere in the text (once per
+        word: a long text says "Zhu said" many times)."""
+        if word not in self._full_names:
+            self._full_names[word] = self._find_full_name(word)
+        return self._full_names[word]
+
+    def _find_full_name(self, word: str) -> str | None:
         pattern = re.compile(
             rf"(?<![\w’'])(?:{re.escape(word)}(?:\s+{_CAPITALISED}){{1,2}}|"
             rf"{_CAPITALISED}(?:\s+{_CAPITALISED})?\s+{re.escape(word)})(?![\w’'])"

@@ -8,11 +8,12 @@ nothing is silently deleted and every span still points at the words it was cut 
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -48,6 +49,39 @@ class StoreResult:
             f"({self.boilerplate} boilerplate), {self.speakers} speakers, {self.quotes} quotes"
             + (" [replaced]" if self.status == "replaced" else "")
         )
+
+
+# What the database or the disk says when the machine, not the text, is at fault.
+_DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file")
+_READ_ONLY = (
+    "attempt to write a readonly database",
+    "read-only transaction",
+    "read-only file system",
+    "readonly database",
+)
+
+
+def environment_problem(error: BaseException) -> str | None:
+    """One line naming a fault of the environment behind ``error`` (a full disk, a
+    read-only database), or None when it is something else.  Import paths turn it into
+    the command's one-line message (exit 2) and the admin's form error: the transaction
+    rolled back, so nothing of the import was written."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "the disk is full: free some space, then import again"
+    if isinstance(error, OSError) and error.errno == errno.EROFS:
+        return "the file system is read-only: the import cannot write to it"
+    if not isinstance(error, (DatabaseError, OSError)):
+        return None
+    message = str(error).casefold()
+    code = getattr(getattr(error, "__cause__", None), "sqlstate", None) or ""
+    if code == "53100" or any(words in message for words in _DISK_FULL):
+        return "the database's disk is full: free some space, then import again"
+    if code == "25006" or any(words in message for words in _READ_ONLY):
+        return (
+            "the database is read-only (check the database file's permissions, or the "
+            "server's read-only setting): nothing can be imported"
+        )
+    return None
 
 
 def slug_for(plan: ImportPlan) -> str:
