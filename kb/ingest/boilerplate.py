@@ -167,6 +167,8 @@ def is_navigation_line(line: str) -> bool:
         return False
     if _NAVIGATION.fullmatch(line):
         return True
+    if not any(separator in line for separator in "|>»/·•"):
+        return False
     items = [item for item in _MENU_SEPARATOR.split(line) if item.strip()]
     return len(items) >= 3 and all(len(item) <= 25 for item in items) and len(line) <= 120
 

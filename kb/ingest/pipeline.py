@@ -24,6 +24,7 @@ from kb.ingest.boilerplate import (
 from kb.ingest.decode import DEFAULT_MAX_BYTES, decode_text
 from kb.ingest.frontmatter import build_metadata, split_front_matter
 from kb.ingest.passages import (
+    CLOSING_MARKS,
     PASSAGE_LIMIT,
     Line,
     Paragraph,
@@ -144,7 +145,8 @@ def plan_import(
         turn_lines,
         chrome=chrome,
         prefixes=prefixes,
-        subject_names=people.subject_names(),
+        # Only a speech or an essay has narration around its speaker's words.
+        subject_names=people.subject_names() if metadata.kind in ("essay", "speech") else (),
     )
     roles = assign_roles(turns, metadata, people)
     speech = (
@@ -237,7 +239,8 @@ def find_title_line(
         return None
     line = lines[first]
     title = text[line.lstart : line.rend]
-    if len(title) > TITLE_MAX_CHARS or title.endswith((".", "。")):
+    # A sentence is not a title, closing quotation marks or not ('… ready."').
+    if len(title) > TITLE_MAX_CHARS or title.rstrip(CLOSING_MARKS).endswith((".", "。")):
         return None
     if not any(character.isalnum() for character in title):
         return None
@@ -378,7 +381,9 @@ def _describe_paragraphs(
             question = is_question(text[tail_start : paragraph.end])
             words = text[paragraph.start : paragraph.end]
             heading = label is None and is_heading(words)
-            narration = label is None and _is_narration(words, subject_names)
+            narration = (
+                bool(subject_names) and label is None and _is_narration(words, subject_names)
+            )
             turns.append(ParagraphTurn("text", label, question, heading, narration))
             body_indexes.append(index)
     chrome = flag_boilerplate(

@@ -50,6 +50,7 @@ _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir)\.?\s+)"
 _CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
 _NAME = rf"(?:{_HONORIFIC}?{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}}|[\u4e00-\u9fff]{{2,4}})"
 _END_OF_WORD = r"(?![\w’'])"
+_CAPITALISED_WORD = re.compile(rf"(?<![\w’']){_CAPITALISED}(?![\w’'])")
 _PRONOUN = rf"(?i:he|she|they){_END_OF_WORD}"
 _UNNAMED_HEAD = (
     r"(?i:an?|the|one|another|some|several|many|two|three|other|people|sources|analysts|"
@@ -301,11 +302,11 @@ class QuoteFinder:
                 self.mentions.add(match.start(), person.name, written)
                 covered.append((match.start(), match.end()))
         # A surname alone ("Wong pointed to …") is a mention of the full name it belongs to.
-        for match in re.finditer(rf"(?<![\w’']){_CAPITALISED}(?![\w’'])", self.text[start:end]):
+        for match in _CAPITALISED_WORD.finditer(self.text, start, end):
             word = match.group()
             if word.casefold() in _NOT_NAME_WORDS or len(word) < 2:
                 continue
-            position = start + match.start()
+            position = match.start()
             if any(low <= position < high for low, high in covered):
                 continue
             full = self.mentions.for_word(word, position)

@@ -75,6 +75,7 @@ _NOT_FIRST_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     """Case- and spacing-insensitive key for names and aliases; traditional Chinese
     characters fold to simplified ones (雷軍 and 雷军 are one name)."""
