@@ -1,9 +1,12 @@
 """From a decoded text (or raw bytes) to an :class:`ImportPlan`, without touching the database.
 
 ``plan_import`` runs the steps in order: lines -> title and page metadata at the top ->
-speaker turns -> paragraphs -> page chrome -> roles and speakers -> passages (long
-paragraphs cut between sentences) -> quotes -> the people referenced.  The text itself
-is never modified; everything in the plan is an offset into it.
+speaker turns -> chrome lines (menus, links, bylines, comments, repeated lines) ->
+paragraphs (a line broken inside a sentence stays with the next; a metadata prefix is cut
+off as its own) -> page chrome -> roles and speakers (headings are nobody's; a speech's
+lead-in is not its speaker's) -> passages (long paragraphs cut between sentences) ->
+quotes (attributed through the mentions of the narration) -> the people referenced.  The
+text itself is never modified; everything in the plan is an offset into it.
 """
 
 from __future__ import annotations

@@ -4,8 +4,11 @@ A *turn label* is a name and a colon at the start of a line - ``Reporter :``, ``
 ``LEI JUN:``, ``lei jun:`` - and starts a speaker turn.  Labels resolve to people
 (known people first, by name or alias), and in interviews every paragraph gets a role:
 the interviewer's questions, the interviewee's answers, narrative before the first
-question.  Essays and speeches are spoken by their subject.  The guiding rule is that
-an interviewer's words are never attributed to the interviewee.
+question.  Essays and speeches are spoken by their subject (not the narration around
+them).  Chinese labels work the same way: full-width colons, ``记者`` / ``主持人`` / ``问`` /
+``答`` roles, names compared with traditional characters folded to simplified (OpenCC), so
+``雷軍`` is the known ``雷军``.  The guiding rule is that an interviewer's words are never
+attributed to the interviewee.
 """
 
 from __future__ import annotations
