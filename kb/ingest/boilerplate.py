@@ -40,6 +40,10 @@ _STRONG_MARKER = re.compile(
     r"popular\s+(?:posts|articles|stories)|most\s+(?:read|popular|viewed)|"
     r"leave\s+a\s+(?:comment|reply)|(?:\d+\s+)?comments?|read\s+more|see\s+also|"
     r"previous\s+(?:article|post)|next\s+(?:article|post))"
+    # The same on Chinese pages (simplified and traditional): related articles, further
+    # reading, recommended, most read, "comments (2)", leave a comment.
+    r"|(?:相关|相關|延伸|推荐|推薦|热门|熱門)(?:文章|阅读|閱讀|新闻|新聞|推荐|推薦)|猜你喜欢|猜你喜歡"
+    r"|(?:网友|網友|最新|全部)?(?:评论|評論|留言)(?:\s*[（(]\d+[)）])?|发表评论|發表評論"
     r"\s*[:：.>»]*"
 )
 
@@ -61,6 +65,7 @@ _CHROME_SHORT = re.compile(
     r"[•·▪●■◦*-]?\s*[\w ]{0,40}offers\s+highly\s+flexible\s+support|"
     r"home\s*[>»/]|back\s+to\s+top|click\s+here|privacy\s+policy|terms\s+of\s+(?:use|service)|"
     r"cookie)"
+    r"|分享(?:到|至)|分享："
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _SHORT_PARAGRAPH = 160
@@ -151,6 +156,8 @@ _DATED_LINE = re.compile(
     rf"(?i:(?:updated|posted|published|last\s+updated|released|发布于|更新于)(?:\s+on)?\s*[:：]?\s*)?"
     rf"(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?{_DATE}{_TIME}?(?:\s*\(?[A-Z]{{2,4}}\)?)?"
     r"(?:\s*(?:,|\|)?\s*(?i:by)\s+\S.{0,40})?"
+    # "2024-02-20 10:30 来源：科技日报": a date line with the page's source or author.
+    r"(?:\s+(?:(?i:source|author)|来源|來源|作者|编辑|編輯)\s*[:：]\s*\S.{0,40})?"
 )
 # "Posted in Phones", "Filed under: Reviews": the page's category line.
 _CATEGORY_LINE = re.compile(r"(?i:posted\s+in|filed\s+(?:in|under))\s*[:：]?\s*\S.{0,60}")
@@ -190,9 +197,18 @@ def is_page_metadata(line: str) -> bool:
     return len(line) <= 160 and bool(_METADATA_WITH_COLON.fullmatch(line))
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _width(line: str) -> int:
+    """Length with each Han character counted twice: a Chinese line of 25 characters says
+    as much as an English line of 50."""
+    return len(line) + len(_HAN.findall(line))
+
+
 def _unpunctuated_short(line: str) -> bool:
     return (
-        0 < len(line) <= _SHORT_LINE
+        0 < _width(line) <= _SHORT_LINE
         and len(line.split()) <= 10
         and line[-1] not in _SENTENCE_PUNCTUATION
         and any(character.isalnum() for character in line)
@@ -225,7 +241,7 @@ def chrome_lines(
             found[index] = "note"
         elif len(line) >= _REPEATED_MIN_CHARS and counts[line] >= 2 and '"' not in line:
             found[index] = "repeated"
-        elif not _unpunctuated_short(line) or len(line) > _SHORT_LINE:
+        elif not _unpunctuated_short(line):
             body_seen = True
     # A run of two or more short unpunctuated lines with no blank line between: a list of
     # links ("Trending now" and two titles), not a heading followed by its paragraph.
@@ -250,7 +266,7 @@ def chrome_lines(
                 found[index] = "marker"
     # Short lines standing between chrome lines are more of it ("Like this:", "Related"
     # between the sharing buttons and the comment form).
-    short = [bool(line) and len(line) <= 40 and len(line.split()) <= 6 for line in lines]
+    short = [bool(line) and _width(line) <= 40 and len(line.split()) <= 6 for line in lines]
     index = 0
     while index < len(lines):
         if lines[index] and content[index] and index not in found and short[index]:
@@ -282,6 +298,7 @@ def chrome_lines(
 
 
 _LIST_MARK = re.compile(r"(?:[•·▪●■◦*+-]|\d{1,3}[.)])\s")
+_NAME_AND_DATE = re.compile(rf"[^\s:：]{{1,20}}\s+(?:{_DATE}{_TIME}|\d+\s*(?:分钟|小时|天)前)")
 _NAME_LINE = re.compile(
     r"[\w.’'\-@]+(?:\s+[\w.’'\-]+){0,2}(?:\s+(?i:says|said|wrote|replied|comments?))?\s*:?"
 )
@@ -297,6 +314,12 @@ def _comment_blocks(lines: Sequence[str], content: Sequence[bool], found: dict[i
     )
     for index in range(len(lines) - 1):
         name, date = lines[index], lines[index + 1]
+        # "网友小明 2024-02-20 11:02": the name and the date on one line.
+        together = _NAME_AND_DATE.fullmatch(name) if name else None
+        if together and first_text is not None and index > first_text:
+            if not _BYLINE.fullmatch(name) and not _DATED_LINE.fullmatch(name):
+                starts.append(index)
+                continue
         if (
             first_text is not None
             and index > first_text
