@@ -34,7 +34,7 @@ _DATE_ONLY = re.compile(
 
 # After one of these, the rest of the page is chrome.
 _STRONG_MARKER = re.compile(
-    r"(?i:related\s+(?:articles?|posts?|stories|news|reading|content|links?)|"
+    r"(?:(?i:related\s+(?:articles?|posts?|stories|news|reading|content|links?)|"
     r"contact\s+us|you\s+(?:may|might)\s+also\s+like|recommended(?:\s+(?:for\s+you|articles?|"
     r"reading|stories))?|more\s+(?:from|articles|stories|news)(?:\s+[\w ]{0,30})?|"
     r"popular\s+(?:posts|articles|stories)|most\s+(?:read|popular|viewed)|"
@@ -43,7 +43,7 @@ _STRONG_MARKER = re.compile(
     # The same on Chinese pages (simplified and traditional): related articles, further
     # reading, recommended, most read, "comments (2)", leave a comment.
     r"|(?:相关|相關|延伸|推荐|推薦|热门|熱門)(?:文章|阅读|閱讀|新闻|新聞|推荐|推薦)|猜你喜欢|猜你喜歡"
-    r"|(?:网友|網友|最新|全部)?(?:评论|評論|留言)(?:\s*[（(]\d+[)）])?|发表评论|發表評論"
+    r"|(?:网友|網友|最新|全部)?(?:评论|評論|留言)(?:\s*[（(]\d+[)）])?|发表评论|發表評論)"
     r"\s*[:：.>»]*"
 )
 
