@@ -203,7 +203,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 def _width(line: str) -> int:
     """Length with each Han character counted twice: a Chinese line of 25 characters says
     as much as an English line of 50."""
-    return len(line) + len(_HAN.findall(line))
+    return len(line) if line.isascii() else len(line) + len(_HAN.findall(line))
 
 
 def _unpunctuated_short(line: str) -> bool:

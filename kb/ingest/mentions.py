@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kb.ingest.speakers import looks_like_chinese_name, normalise_name
 
@@ -56,14 +57,16 @@ _PREPOSITION_BEFORE = re.compile(
     r"between|around|toward|towards|about|like|than|by|under|over|through))\s+$"
 )
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”]*”|「[^」]*」|『[^』]*』")
-_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[\w’'\-]+")
 
 
+@lru_cache(maxsize=16384)
 def looks_like_person_name(name: str) -> bool:
     """Two or three capitalised words that are not an organisation, a place or a title
     ("Will Wong", "Mr. Lei Jun"), or a Chinese name (a family name and one or two more)."""
     name = " ".join(name.split())
-    if re.search(r"[\u4e00-\u9fff]", name):
+    if _HAN.search(name):
         return looks_like_chinese_name(name)
     words = name.split()
     if words and _HONORIFIC.fullmatch(words[0]):
@@ -142,7 +145,7 @@ class MentionTracker:
 
 
 def re_words(name: str) -> list[str]:
-    return re.findall(r"[\w’'\-]+", name)
+    return _WORD.findall(name)
 
 
 def narration_names(text: str, start: int, end: int) -> list[tuple[int, str]]:

@@ -229,6 +229,7 @@ class QuoteFinder:
     _patterns: _Patterns = field(init=False)
     _scanned_to: int = field(init=False, default=0)
     _full_names: dict[str, str | None] = field(init=False, default_factory=dict)
+    _unread: list[tuple[int, int]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         # Compiling the patterns costs more than matching a short text: reuse them while the
@@ -237,7 +238,14 @@ class QuoteFinder:
 
     def find(self, start: int, end: int) -> list[FoundQuote]:
         """Attributed quotes inside ``text[start:end]`` (one paragraph)."""
-        self._scan_narration(start, end)
+        # The narration is read only when a quotation needs it: paragraphs without one
+        # wait, so an essay or an interview without quotation marks costs nothing here.
+        self._unread.append((start, end))
+        if _QUOTE_MARK.search(self.text, start, end) is None:
+            return []
+        for unread_start, unread_end in self._unread:
+            self._scan_narration(unread_start, unread_end)
+        self._unread.clear()
         found: list[FoundQuote] = []
         previous: FoundQuote | None = None  # last attributed quote of this paragraph
         boundary = start  # where the text before the next quote begins
