@@ -460,7 +460,11 @@ class QuoteFinder:
         role = " ".join((match.groupdict().get("role") or "").split())
         # "said IDC analyst Will Wong": the company and the title are the role.
         tail = _ROLE_TAIL.match(self.text, offset + match.end("name"))
-        if tail is not None and not self.people.known_person(written):
+        if (
+            tail is not None
+            and not self.people.known_person(written)
+            and not looks_like_person_name(written)
+        ):
             role = " ".join(f"{written} {tail['role']}".split())
             written, position = " ".join(tail["name"].split()), tail.start("name")
             attribution = " ".join(
