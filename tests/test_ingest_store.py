@@ -42,3 +42,11 @@ def test_people_an_import_creates_are_drafts_until_an_editor_publishes_them(
     wong.status = Status.PUBLISHED
     wong.save()
     assert "Will Wong" in client.get(people_page).content.decode()
+
+
+def test_an_import_that_publishes_its_quotes_publishes_their_new_speakers(db):
+    from kb.models import Person, Status
+
+    text = 'Shops\n\n"Shops matter," said IDC analyst Will Wong.'
+    store_plan(plan_import(text, SourceMetadata(kind="article")), publish=True)
+    assert Person.objects.get(name="Will Wong").status == Status.PUBLISHED

@@ -144,7 +144,11 @@ class ImportSourceForm(forms.Form):
         max_length=200,
         help_text="Who asks the questions in an interview when the text does not name them.",
     )
-    publish = forms.BooleanField(required=False, help_text="Publish the extracted quotes.")
+    publish = forms.BooleanField(
+        required=False,
+        help_text="Publish the extracted quotes (and the new people who speak them; "
+        "otherwise new people wait as drafts).",
+    )
     replace = forms.BooleanField(
         required=False,
         help_text="Store this text in place of a different one already stored under the "

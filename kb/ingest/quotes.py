@@ -629,7 +629,15 @@ def extract_quotes(
                 low = max(passage_start, paragraph.start)
                 for left, right in group_answer_sentences(text, low, passage_end):
                     quotes.append(
-                        PlannedQuote(left, right, number, paragraph.speaker, attribution, reason)
+                        PlannedQuote(
+                            left,
+                            right,
+                            number,
+                            paragraph.speaker,
+                            attribution,
+                            reason,
+                            origin=paragraph.role,
+                        )
                     )
         elif paragraph.role == "body":
             found = finder.find(paragraph.start, paragraph.end)

@@ -121,8 +121,14 @@ def find_person(name: str) -> Person | None:
     return None
 
 
-def _people_for(plan: ImportPlan, cache: dict[str, Person]) -> tuple[dict[str, Person], bool]:
+def _people_for(
+    plan: ImportPlan, cache: dict[str, Person], *, publish: bool = False
+) -> tuple[dict[str, Person], bool]:
     """The Person of each planned speaker, created where new; and whether any was created.
+
+    New people are drafts until an editor confirms them (#18: a title or a company taken
+    for a name must never reach the public people list), unless the import publishes
+    its quotes: an editor publishing the quotes vouches for who speaks them.
 
     ``cache`` maps names already resolved in this batch (a batch mostly repeats the same few
     people), so most sources need no query here.
@@ -134,8 +140,8 @@ def _people_for(plan: ImportPlan, cache: dict[str, Person]) -> tuple[dict[str, P
     for planned in plan.people:
         person = cache.get(planned.name) or exact.get(planned.name) or find_person(planned.name)
         if person is None:
-            # A draft until an editor confirms it in the Person admin (issue #18).
-            person = Person(name=planned.name, aliases=list(planned.aliases), status=Status.DRAFT)
+            status = Status.PUBLISHED if publish else Status.DRAFT
+            person = Person(name=planned.name, aliases=list(planned.aliases), status=status)
             person.full_clean(exclude=["slug"])
             person.save()
             created = True
@@ -228,7 +234,7 @@ def store_plan(
             )
             raise IngestError(f"bad metadata: {problems}") from None
         source.save()
-        people, created_people = _people_for(plan, cache)
+        people, created_people = _people_for(plan, cache, publish=publish)
         with search.deferred_indexing():
             passage_ids = _write_passages(source, plan, people)
             quotes = _write_quotes(source, plan, people, passage_ids, publish=publish)

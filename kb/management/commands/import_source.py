@@ -70,7 +70,11 @@ class Command(BaseCommand):
         parser.add_argument("--language")
         parser.add_argument("--subject", help="Who the source is by or about (the interviewee).")
         parser.add_argument("--interviewer", help="Who asks the questions, when unlabelled.")
-        parser.add_argument("--publish", action="store_true", help="Publish extracted quotes.")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish extracted quotes, and the new people speaking them (else drafts).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Print the plan, write nothing.")
         parser.add_argument(
             "--replace", action="store_true", help="Store a changed text under the same slug."
