@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run dev bench bench-deps test test-fast lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean
+.PHONY: run dev bench bench-deps test test-fast lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean eval-import
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
@@ -110,6 +110,13 @@ $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed
 
 bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search pages,$(BENCH_PART)),postgres) $(if $(filter pages,$(BENCH_PART)),bench-deps)
 	$(PY) -m bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) $(BENCH_ARGS_$(BENCH_PART))
+
+# The importer scored on hand-made gold standards (tests/ingest_eval, and unseen/: texts
+# written after the importer, kept apart): speaker turns, page chrome, quotes and who said
+# them, people wrongly created. No database needed.
+eval-import: install .secret_key
+	$(PY) -m kb.ingest.evaluate --verbose tests/ingest_eval
+	$(PY) -m kb.ingest.evaluate --verbose tests/ingest_eval/unseen
 
 # Start (or install) the local PostgreSQL server the tests use; fails loudly if it can't.
 postgres:

@@ -113,7 +113,9 @@ class QuoteFilter(filters.FilterSet):
         empty_label=None,
         label="Match",
     )
-    speaker = SlugFilter(field_name="speaker", to_field_name="slug", queryset=Person.objects.all())
+    speaker = SlugFilter(
+        field_name="speaker", to_field_name="slug", queryset=Person.objects.published()
+    )
     # only(): the choices need a label, never the whole source texts.
     source = SlugFilter(
         field_name="source",
@@ -209,7 +211,7 @@ class SourceFilter(filters.FilterSet):
     speaker = filters.ModelChoiceFilter(
         field_name="passages__speaker",
         to_field_name="slug",
-        queryset=Person.objects.all(),
+        queryset=Person.objects.published(),
         distinct=True,
         label="Person speaking",
     )

@@ -299,6 +299,23 @@ class RedirectsOldSlugs(models.Model):
             return super().delete(*args, **kwargs)
 
 
+class PersonQuerySet(RedirectingQuerySet):
+    def published(self):
+        """People readers see: new people from an import wait as drafts for an editor."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def live(self):
+        """Everyone but the archived (what "delete" in the admin leaves)."""
+        return self.exclude(status=Status.ARCHIVED)
+
+    def visible_to(self, user):
+        """Staff see drafts too (they confirm them), never the archived; readers, the
+        published."""
+        if can_see_unpublished(user):
+            return self.live()
+        return self.published()
+
+
 class Person(RedirectsOldSlugs):
     """Someone who speaks in the sources: an interviewee, an interviewer, a quoted analyst."""
 
@@ -312,7 +329,7 @@ class Person(RedirectsOldSlugs):
     # company or a heading taken for a name must never reach the public people list).
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PUBLISHED)
 
-    objects = RedirectingQuerySet.as_manager()
+    objects = PersonQuerySet.as_manager()
     history = CuratedHistory()
 
     class Meta:

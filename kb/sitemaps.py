@@ -48,7 +48,7 @@ class PersonSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Person.objects.only("pk", "slug").order_by("pk")
+        return Person.objects.published().only("pk", "slug").order_by("pk")
 
 
 class PageSitemap(Sitemap):

@@ -131,14 +131,21 @@ def test_an_alias_with_a_nul_is_a_form_error(admin_client, db):
 
 def test_aliases_are_typed_one_per_line_and_may_be_emptied(admin_client, db):
     url = admin_url(Person, "add")
-    data = {"name": "Someone", "slug": "someone", "aliases": " Some One\n\nMr. One \n"}
+    data = {
+        "name": "Someone",
+        "slug": "someone",
+        "aliases": " Some One\n\nMr. One \n",
+        "status": "published",  # the Person form has the status an editor confirms (#18)
+    }
     response = admin_client.post(url, data)
     assert response.status_code == 302
     person = Person.objects.get(name="Someone")
     assert person.aliases == ["Some One", "Mr. One"]
     change = admin_url(Person, "change", person.pk)
     assert "Some One\nMr. One</textarea>" in admin_client.get(change).content.decode()
-    response = admin_client.post(change, {"name": "Someone", "slug": person.slug, "aliases": ""})
+    response = admin_client.post(
+        change, {"name": "Someone", "slug": person.slug, "aliases": "", "status": "published"}
+    )
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.aliases == []

@@ -158,3 +158,88 @@ def test_it_flags_chrome_in_a_page_and_keeps_the_article():
         ("Email: editor@example.co", "chrome", True),
     ]
     assert plan.metadata.title == "Lei Jun explains the Xiaomi model"
+
+
+# -- line-level chrome (issue #18) -------------------------------------------------------
+
+from kb.ingest.boilerplate import chrome_lines, metadata_prefix_end  # noqa: E402
+
+PAGE = """Home | News | Phones | Reviews
+Xiaomi opens a store
+
+Posted by Tom Baker
+2023-06-14
+
+Xiaomi opened a store in Paris on Wednesday, its biggest outside China.
+
+A crowd outside the new store in Paris.
+
+The early years
+
+"We wanted a place to spend an afternoon," said Claire Dubois.
+
+A crowd outside the new store in Paris.
+
+News of the week
+
+Previous: Xiaomi 13 review, a compact phone
+
+Trending now
+Xiaomi's new tablet reviewed
+Why phone prices keep rising
+
+Marc_75
+June 14, 2023 at 10:02
+Went there this morning, the coffee is great.
+
+jules
+June 14, 2023 at 11:40
+Prices are the same as online."""
+
+
+def test_it_finds_chrome_by_line_features_and_leaves_a_heading():
+    lines = [line.strip() for line in PAGE.split("\n")]
+    found = chrome_lines(lines, [True] * len(lines))
+    flagged = {lines[i] for i in found}
+    assert {
+        "Home | News | Phones | Reviews",
+        "Posted by Tom Baker",
+        "2023-06-14",
+        "A crowd outside the new store in Paris.",
+        "News of the week",
+        "Previous: Xiaomi 13 review, a compact phone",
+        "Trending now",
+        "Why phone prices keep rising",
+        "Marc_75",
+        "June 14, 2023 at 11:40",
+        "Went there this morning, the coffee is great.",
+        "Prices are the same as online.",
+    } <= flagged
+    assert "The early years" not in flagged  # a heading of the text itself
+    assert not any("Claire Dubois" in line or "opened a store" in line for line in flagged)
+
+
+def test_a_one_line_answer_and_a_heading_are_not_chrome():
+    text = "Lei Jun answers\n\nQ: Will you keep the promise?\n\nA: Yes.\n\nOn prices\n\nQ: Why?\n\nA: Trust."
+    plan = plan_import(text, SourceMetadata(kind="interview", subject="Lei Jun"))
+    assert not any(p.is_boilerplate for p in plan.passages)
+    assert ("Yes.", "Lei Jun") in [(plan.span(q.start, q.end), q.speaker) for q in plan.quotes]
+    heading = next(p for p in plan.passages if plan.span(p.start, p.end) == "On prices")
+    assert heading.speaker is None
+
+
+def test_a_metadata_prefix_glued_to_the_first_paragraph_is_its_own_passage():
+    text = "Title\n\ndate 2019-05-01 source Tech Weekly Xiaomi's founder answered questions."
+    start = text.index("date")
+    assert text[start : metadata_prefix_end(text, start, len(text))] == (
+        "date 2019-05-01 source Tech Weekly"
+    )
+    plan = plan_import(text, SourceMetadata())
+    spans = [(plan.span(p.start, p.end), p.is_boilerplate) for p in plan.passages]
+    assert spans[1:] == [
+        ("date 2019-05-01 source Tech Weekly", True),
+        ("Xiaomi's founder answered questions.", False),
+    ]
+    # A sentence that merely begins with such a word is left alone.
+    for sentence in ("By Monday the queue was long.", "Source code is free.", "Date Palm sells."):
+        assert metadata_prefix_end(sentence, 0, len(sentence)) is None

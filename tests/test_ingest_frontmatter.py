@@ -123,3 +123,11 @@ def test_it_lists_the_kind_choices():
     assert str(error.value) == (
         "bad kind 'podcast': choose one of interview, article, essay, profile, speech, other"
     )
+
+
+def test_a_speech_or_essays_speaker_line_is_its_subject():
+    front, body = split_front_matter(
+        "---\ntitle: A letter\nkind: essay\nspeaker: Lei Jun\n---\nDear friends,\n"
+    )
+    assert front["subject"] == "Lei Jun" and body == "Dear friends,\n"
+    assert build_metadata(front, {}).subject == "Lei Jun"

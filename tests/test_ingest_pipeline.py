@@ -1,7 +1,6 @@
 """plan_import / plan_from_bytes: the whole pipeline on the seeds and on small texts."""
 
 import codecs
-import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +38,11 @@ def test_it_plans_the_seed_essay_as_an_editor_would():
     assert {p.speaker for p in body} == {"Lei Jun"}
     assert all(p.speaker is None for p in plan.passages if p.role != "body")
     assert plan.people == [PlannedPerson("Lei Jun", [], existing=True)]
-    assert plan.quotes == []  # an essay has no quotation marks with attribution
+    # The essay is its subject's words: candidate quotes are drawn from it, as from answers.
+    assert plan.quotes
+    assert {(q.speaker, q.attribution) for q in plan.quotes} == {("Lei Jun", "essay by Lei Jun")}
+    body_numbers = {p.number for p in body}
+    assert all(q.passage_number in body_numbers for q in plan.quotes)
 
 
 def test_it_keeps_a_given_title_and_still_marks_the_title_line():
@@ -166,14 +169,14 @@ def test_it_plans_an_empty_body_as_nothing():
     assert (plan.passages, plan.quotes, plan.people, plan.metadata.title) == ([], [], [], "")
 
 
-def test_it_is_fast_enough_for_a_megabyte():
-    # Target is 1 MB/s or better; the floor here only catches a quadratic regression.
+def test_it_plans_a_megabyte():
+    # How fast is measured by the bench (`make bench BENCH_PART=import`), not here (#23).
     text = (ESSAY + "\n\n" + INTERVIEW + "\n\n") * 100
-    started = time.perf_counter()
     plan = plan_import(text, SourceMetadata(kind="interview"), [LEI_JUN])
-    elapsed = time.perf_counter() - started
     assert len(text) > 1_000_000 and len(plan.passages) > 3000
-    assert len(text) / elapsed > 300_000, f"{len(text) / elapsed / 1e6:.2f} MB/s"
+    assert all(
+        plan.span(p.start, p.end).strip() == plan.span(p.start, p.end) for p in plan.passages
+    )
 
 
 LONG_NAME = "N" * 201

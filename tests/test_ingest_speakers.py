@@ -228,3 +228,31 @@ def test_it_continues_turns_in_a_panel_transcript():
         ("body", "Lin Bin"),
         ("body", "Wang Chuan"),
     ]
+
+
+# -- Chinese labels and names (issue #18) ------------------------------------------------
+
+from kb.ingest.speakers import fold_chinese, looks_like_chinese_name  # noqa: E402
+
+
+def test_chinese_roles_fold_and_headings():
+    text = (
+        "专访\n\n记者：你好吗？\n\n雷軍：很好，谢谢。我们还是一家创业公司，\n要保持那股劲。\n\n"
+        "关于未来:\n\n主持人：最后一个问题？\n\n雷军：暂时不会。"
+    )
+    plan = plan_import(
+        text, SourceMetadata(kind="interview", language="zh"), [KnownPerson("Lei Jun", ("雷军",))]
+    )
+    roles = [(p.role, p.speaker, plan.span(p.start, p.end)[:6]) for p in plan.passages]
+    assert roles == [
+        ("title", None, "专访"),
+        ("question", "Reporter", "记者：你好吗"),
+        ("answer", "Lei Jun", "雷軍：很好，"),  # one passage over the hard line break
+        ("body", None, "关于未来:"),
+        ("question", "Host", "主持人：最后"),
+        ("answer", "Lei Jun", "雷军：暂时不"),
+    ]
+    assert "\n" in plan.span(plan.passages[2].start, plan.passages[2].end)
+    assert {p.name for p in plan.people} == {"Reporter", "Host", "Lei Jun"}
+    assert fold_chinese("雷軍") == "雷军"
+    assert looks_like_chinese_name("雷軍") and not looks_like_chinese_name("关于未来")

@@ -128,7 +128,8 @@ def test_the_admin_adds_an_emoji_theme_with_an_empty_slug(admin_client):
 
 def test_the_admin_adds_a_chinese_person_with_an_empty_slug(admin_client):
     response = admin_client.post(
-        "/admin/kb/person/add/", {"name": "雷军", "slug": "", "aliases": "", "description": ""}
+        "/admin/kb/person/add/",
+        {"name": "雷军", "slug": "", "aliases": "", "description": "", "status": "published"},
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Person.objects.get(name="雷军").slug == expected("person", "雷军")

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -37,7 +37,7 @@ from kb.ingest.frontmatter import (
 )
 from kb.ingest.pipeline import plan_from_bytes
 from kb.ingest.plan import ImportPlan, IngestError
-from kb.ingest.store import known_people, slug_for, store_plan
+from kb.ingest.store import environment_problem, known_people, slug_for, store_plan
 from kb.models import Quote, Source
 from kb.permissions import can_publish
 
@@ -144,7 +144,11 @@ class ImportSourceForm(forms.Form):
         max_length=200,
         help_text="Who asks the questions in an interview when the text does not name them.",
     )
-    publish = forms.BooleanField(required=False, help_text="Publish the extracted quotes.")
+    publish = forms.BooleanField(
+        required=False,
+        help_text="Publish the extracted quotes (and the new people who speak them; "
+        "otherwise new people wait as drafts).",
+    )
     replace = forms.BooleanField(
         required=False,
         help_text="Store this text in place of a different one already stored under the "
@@ -321,6 +325,16 @@ def import_source_view(model_admin, request):
         except IngestError as error:
             form.add_error(None, str(error))
             return _render(model_admin, request, form, plan=plan, carried=carried)
+        except (DatabaseError, OSError) as error:
+            problem = environment_problem(error)
+            if problem is None:
+                raise
+            form.add_error(
+                None,
+                f"The source could not be stored: {problem}. Nothing was written; the "
+                "preview below is kept, confirm again once the problem is fixed.",
+            )
+            return _render(model_admin, request, form, plan=plan, carried=carried)
         return _done(model_admin, request, result)
 
     return _render(model_admin, request, form, plan=plan, carried=carried)
@@ -432,6 +446,7 @@ def _describe(plan: ImportPlan) -> dict:
             "passage": q.passage_number,
             "speaker": q.speaker or "(unnamed)",
             "attribution": q.attribution,
+            "reason": q.reason,
             "text": text[q.start : q.end],
         }
         for q in plan.quotes
@@ -453,6 +468,9 @@ def _describe(plan: ImportPlan) -> dict:
         "passages": passages,
         "quotes": quotes,
         "people": plan.people,
+        # Who the import would create (as drafts): a company or a heading taken for a
+        # name shows here, before anything is written.
+        "new_people": [person.name for person in plan.people if not person.existing],
         "speakers": sorted({p.speaker for p in plan.passages if p.speaker}),
         "characters": len(text),
         "boilerplate": plan.boilerplate_count,

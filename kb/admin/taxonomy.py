@@ -91,10 +91,11 @@ class PersonForm(SlugFromNameForm):
 class PersonAdmin(CuratedAdmin):
     form = PersonForm
     actions = ["merge", *ARCHIVE_ACTIONS]
-    list_display = ["name", "slug", "alias_list", "quote_total", "passage_total"]
+    list_display = ["name", "slug", "status", "alias_list", "quote_total", "passage_total"]
+    list_filter = ["status"]
     search_fields = ["name", "slug", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "aliases", "description"]
+    fields = ["name", "slug", "status", "aliases", "description"]
 
     def get_queryset(self, request):
         return (

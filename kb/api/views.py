@@ -413,6 +413,12 @@ class PersonViewSet(MovedSlugMixin, ReadOnlyViewSet):
     serializer_class = serializers.PersonSerializer
 
     def get_queryset(self):
-        return Person.objects.annotate(
-            quote_count=Count("quotes", filter=Q(quotes__status=Status.PUBLISHED), distinct=True)
-        ).order_by("name")
+        return (
+            Person.objects.published()
+            .annotate(
+                quote_count=Count(
+                    "quotes", filter=Q(quotes__status=Status.PUBLISHED), distinct=True
+                )
+            )
+            .order_by("name")
+        )

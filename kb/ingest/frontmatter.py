@@ -37,6 +37,8 @@ FRONT_MATTER_KEYS = (
     "subject",
     "interviewer",
 )
+# Other words for a key: a speech's or essay's ``speaker:`` is its subject.
+FRONT_MATTER_SYNONYMS = {"speaker": "subject"}
 SOURCE_KINDS = ("interview", "article", "essay", "profile", "speech", "other")
 
 _FENCE = re.compile(r"---[ \t]*(?:\r\n|\r|\n|$)")
@@ -74,6 +76,7 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
                 f"got {content.strip()[:60]!r}"
             )
         key = pair.group("key").lower()
+        key = FRONT_MATTER_SYNONYMS.get(key, key)
         if key not in FRONT_MATTER_KEYS:
             raise IngestError(
                 f"unknown front matter key {key!r} (allowed: {', '.join(FRONT_MATTER_KEYS)})"

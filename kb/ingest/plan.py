@@ -64,6 +64,12 @@ class PlannedQuote:
     passage_number: int
     speaker: str | None  # canonical person name, None for unnamed sources
     attribution: str  # as written: "said Wang Chuan", "a company spokesman", "lei jun:"
+    # Why this speaker: which words named them ("named: 'Will Wong' (role: IDC analyst)",
+    # "'he': the nearest person named before it, 'Lei Jun'"), for the preview and --dry-run.
+    reason: str = ""
+    # Where it was found: "quotation" (in quotation marks), "answer" (an interview's
+    # answer), "speech" (a speech's or essay's own words).
+    origin: str = "quotation"
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,20 @@ Quote spans exclude the quotation marks and any turn label.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kb.ingest.passages import ends_sentence, pack_sentences, strip_span
+from kb.ingest.mentions import MentionTracker, looks_like_person_name, narration_names
+from kb.ingest.passages import CLOSING_MARKS, ends_sentence, pack_sentences, strip_span
 from kb.ingest.plan import PlannedQuote
-from kb.ingest.speakers import UNLABELLED_ANSWER_ATTRIBUTION, PeopleDirectory
+from kb.ingest.speakers import (
+    UNLABELLED_ANSWER_ATTRIBUTION,
+    PeopleDirectory,
+    fold_chinese,
+    tidy_name,
+)
 
 ANSWER_QUOTE_CHARS = 300
 SCARE_QUOTE_MAX_WORDS = 4
@@ -45,6 +50,7 @@ _HONORIFIC = r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir)\.?\s+)"
 _CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
 _NAME = rf"(?:{_HONORIFIC}?{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}}|[\u4e00-\u9fff]{{2,4}})"
 _END_OF_WORD = r"(?![\w’'])"
+_CAPITALISED_WORD = re.compile(rf"(?<![\w’']){_CAPITALISED}(?![\w’'])")
 _PRONOUN = rf"(?i:he|she|they){_END_OF_WORD}"
 _UNNAMED_HEAD = (
     r"(?i:an?|the|one|another|some|several|many|two|three|other|people|sources|analysts|"
@@ -55,6 +61,22 @@ _UNNAMED_HEAD = (
 _UNNAMED_BEFORE_VERB = rf"{_UNNAMED_HEAD}(?:\s+[\w’'\-]+){{0,7}}?"
 _UNNAMED_TO_PUNCTUATION = rf"{_UNNAMED_HEAD}(?:\s+[\w’'\-]+){{0,7}}"
 _APPOSITIVE = r"(?:,\s*[^,\"“”\n]{1,80},)?"
+# Lower-case words between a company and a name are the role ("IDC analyst Will Wong",
+# "Xiaomi's regional manager, Claire Dubois"); these never are.
+_FUNCTION_WORD = (
+    r"(?:the|a|an|and|or|but|that|this|on|in|at|to|for|with|of|from|by|after|before|during|"
+    r"when|while|who|which|as|is|was|were|are|has|had|have|will|would|not|also|then|so)"
+)
+_ROLE_WORD = rf"(?!{_FUNCTION_WORD}(?![\w\-]))[a-z][\w\-]*"
+_ROLE_WORDS = rf"(?:{_ROLE_WORD}\s+){{1,4}}"
+# After a name: its role and the real name ("IDC" + " analyst Will Wong").
+_ROLE_TAIL = re.compile(
+    rf"(?:’s|'s)?\s+(?P<role>{_ROLE_WORD}(?:\s+{_ROLE_WORD}){{0,3}})\s*,?\s+"
+    rf"(?P<name>{_CAPITALISED}(?:\s+{_CAPITALISED}){{1,2}})(?![\w’'])"
+)
+# Before a name: "Counterpoint analyst Neil Shah said", "Xiaomi co-founder Lin Bin said".
+_ROLE_BEFORE = rf"(?:{_CAPITALISED}(?:’s|'s)?\s+)?{_ROLE_WORDS}"
+_ADVERB = r"(?:\s+(?:[a-z]+ly|later|also|then|once|again|often|still|now|too|soon))?"
 
 _NOT_NAME_WORDS = frozenset(
     """the this that these those but and so then when while if as at in on for with from to of
@@ -62,13 +84,69 @@ _NOT_NAME_WORDS = frozenset(
     still now later however meanwhile he she they mr mrs ms miss dr prof sir""".split()
 )
 _SENTENCE_BOUNDARY = re.compile(r"[.!?。！？]+[\"'”’)]*\s+")
+# Chinese: "小米创始人雷军在发布会上表示：" / "他还说：" / "王磊说：" before the quote.
+_ZH_VERB = (
+    r"(?:表示|说道|說道|说|說|称|稱|指出|认为|認為|强调|強調|写道|寫道|透露|坦言|回应|回應|"
+    r"介绍|介紹|提到|直言|感慨|笑称|笑稱)"
+)
+_ZH_INTRO = re.compile(
+    rf"(?P<who>[\u4e00-\u9fff]{{1,16}}?)(?:在[^，。：“”]{{1,15}}?[上中时里])?[还也则曾又]?"
+    rf"(?P<verb>{_ZH_VERB})[：:，,]?\s*$"
+)
+_ZH_ROLE_SUFFIXES = (
+    "联合创始人",
+    "创始人",
+    "董事长",
+    "首席执行官",
+    "总裁",
+    "副总裁",
+    "总经理",
+    "经理",
+    "分析师",
+    "主任",
+    "教授",
+    "合伙人",
+    "负责人",
+    "发言人",
+    "总监",
+    "工程师",
+    "研究员",
+    "记者",
+    "CEO",
+)
+_ZH_PRONOUNS = ("他", "她")
+_ZH_ADVERBS = (
+    "最后",
+    "最後",
+    "随后",
+    "隨後",
+    "接着",
+    "接著",
+    "此前",
+    "当时",
+    "當時",
+    "今天",
+    "日前",
+    "再次",
+    "进一步",
+    "進一步",
+    "还",
+    "還",
+    "也",
+    "则",
+    "則",
+    "曾",
+    "又",
+    "更",
+)
 
 
-def _who(known: str, bounded: bool) -> str:
+def _who(known: str, bounded: bool, role_before: bool = False) -> str:
     unnamed = _UNNAMED_BEFORE_VERB if bounded else _UNNAMED_TO_PUNCTUATION
     named = f"(?i:{known}){_END_OF_WORD}|{_NAME}" if known else _NAME
+    role = rf"(?P<role>{_ROLE_BEFORE})?" if role_before else ""
     # Pronouns and unnamed sources first: "He" and "A person" are capitalised too.
-    return rf"(?:(?P<pronoun>{_PRONOUN})|(?P<unnamed>{unnamed})|(?P<name>{named}))"
+    return rf"(?:(?P<pronoun>{_PRONOUN})|(?P<unnamed>{unnamed})|{role}(?P<name>{named}))"
 
 
 @lru_cache(maxsize=8)
@@ -84,6 +162,8 @@ class _Patterns:
     intro: re.Pattern  # Lei Jun said: "..."
     according_intro: re.Pattern  # According to Li Na, "..."
     according_anywhere: re.Pattern  # according to Li Na (in the sentence before)
+    speaks_anywhere: re.Pattern  # Lin added that Xiaomi "...", Lei Jun told reporters ...
+    known_names: re.Pattern | None  # any known name or alias, in narration
 
     @classmethod
     def build(cls, known_names: Iterable[str]) -> _Patterns:
@@ -99,14 +179,15 @@ class _Patterns:
                 rf"{lead}(?P<attr>(?P<verb>{_VERB})\s+{_who(known, bounded=False)})(?![\w’'])"
             ),
             who_first=re.compile(
-                rf"{lead}(?P<attr>{_who(known, bounded=True)}{_APPOSITIVE}\s+(?P<verb>{_VERB}))"
+                rf"{lead}(?P<attr>{_who(known, bounded=True, role_before=True)}{_APPOSITIVE}"
+                rf"{_ADVERB}\s+(?P<verb>{_VERB}))"
                 r"(?![\w’'])(?P<ends>(?=\s*(?:[.!?]|$)))?"
             ),
             according_after=re.compile(
                 rf"{lead}(?P<attr>according\s+to\s+{_who(known, bounded=False)})(?![\w’'])"
             ),
             intro=re.compile(
-                rf"(?P<attr>{_who(known, bounded=True)}{_APPOSITIVE}\s+(?P<verb>{_VERB}))"
+                rf"(?P<attr>{_who(known, bounded=True)}{_APPOSITIVE}{_ADVERB}\s+(?P<verb>{_VERB}))"
                 r"(?:\s+[\w’'\-]+){0,5}?\s*[:,，：]\s*$"
             ),
             according_intro=re.compile(
@@ -115,6 +196,11 @@ class _Patterns:
             according_anywhere=re.compile(
                 rf"(?P<attr>(?i:according)\s+to\s+{_who(known, bounded=False)})(?![\w’'])"
             ),
+            speaks_anywhere=re.compile(
+                rf"(?<![\w’'])(?P<attr>{_who(known, bounded=True)}{_APPOSITIVE}{_ADVERB}\s+"
+                rf"(?P<verb>{_VERB}))(?![\w’'])"
+            ),
+            known_names=re.compile(rf"(?<![\w’'])(?:{known})(?![\w’'])") if known else None,
         )
 
 
@@ -124,18 +210,26 @@ class FoundQuote:
     end: int
     speaker: str | None
     attribution: str
+    reason: str = ""
+
+
+# (speaker, attribution as written, why: the words that named them)
+Attribution = tuple[str | None, str, str]
 
 
 @dataclass
 class QuoteFinder:
-    """Finds attributed quotes paragraph by paragraph, remembering the last speaker (for
-    "he added") and resolving surnames to full names seen elsewhere in the same text."""
+    """Finds attributed quotes paragraph by paragraph, with a :class:`MentionTracker` of the
+    people the narration names, so that "he added" is the nearest fitting mention and a
+    surname is a full name used in the same text."""
 
     text: str
     people: PeopleDirectory
-    last_speaker: str | None = None
+    mentions: MentionTracker = field(default_factory=MentionTracker)
     _patterns: _Patterns = field(init=False)
-    _full_names: dict[str, tuple[list[int], list[str]]] = field(init=False, default_factory=dict)
+    _scanned_to: int = field(init=False, default=0)
+    _full_names: dict[str, str | None] = field(init=False, default_factory=dict)
+    _unread: list[tuple[int, int]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         # Compiling the patterns costs more than matching a short text: reuse them while the
@@ -144,6 +238,14 @@ class QuoteFinder:
 
     def find(self, start: int, end: int) -> list[FoundQuote]:
         """Attributed quotes inside ``text[start:end]`` (one paragraph)."""
+        # The narration is read only when a quotation needs it: paragraphs without one
+        # wait, so an essay or an interview without quotation marks costs nothing here.
+        self._unread.append((start, end))
+        if _QUOTE_MARK.search(self.text, start, end) is None:
+            return []
+        for unread_start, unread_end in self._unread:
+            self._scan_narration(unread_start, unread_end)
+        self._unread.clear()
         found: list[FoundQuote] = []
         previous: FoundQuote | None = None  # last attributed quote of this paragraph
         boundary = start  # where the text before the next quote begins
@@ -154,23 +256,76 @@ class QuoteFinder:
                 continue
             content = self.text[content_start:content_end]
             attribution = self._own_attribution(content, boundary, open_at, close_at + 1, end)
-            short = len(content.split()) <= SCARE_QUOTE_MAX_WORDS
+            # A short phrase in quotes is a scare quote or a title, unless it is a sentence
+            # of its own ("We are excited.", "Are you OK?").
+            short = len(content.split()) <= SCARE_QUOTE_MAX_WORDS and not _is_sentence(content)
             if attribution is None and not short:
                 attribution = self._according_before(boundary, open_at)
                 if attribution is None and previous is not None:
-                    attribution = (previous.speaker, previous.attribution)
+                    attribution = (
+                        previous.speaker,
+                        previous.attribution,
+                        "the quote before it in the paragraph: " + previous.reason,
+                    )
+                if attribution is None:
+                    attribution = self._speaker_before(start, open_at)
             if attribution is not None:
                 quote = FoundQuote(content_start, content_end, *attribution)
                 found.append(quote)
                 previous = quote
-                if quote.speaker is not None:
-                    self.last_speaker = quote.speaker
             boundary = close_at + 1
         return found
 
+    def unclosed_opening(self, start: int, end: int) -> tuple[int, int] | None:
+        """The words of a quote that opens this paragraph and runs on into the next one
+        (a quotation over several paragraphs repeats the opening mark on each)."""
+        if start >= end or self.text[start] not in '"“':
+            return None
+        spans = find_quoted_spans(self.text, start, end)
+        if spans and spans[0][0] == start:
+            return None
+        content_start, content_end = _quote_content(self.text, start + 1, end)
+        return (content_start, content_end) if content_start < content_end else None
+
+    # -- the narration's mentions -------------------------------------------------------
+
+    def _scan_narration(self, start: int, end: int) -> None:
+        """Record the people this paragraph's narration names, once per paragraph."""
+        if start < self._scanned_to:
+            return
+        self._scanned_to = end
+        covered = []  # the full names recorded here: their words are not surnames alone
+        for position, name in narration_names(self.text, start, end):
+            person = self.people.known_person(name)
+            self.mentions.add(position, person.name if person else tidy_name(name), name)
+            covered.append((position, position + len(name)))
+        pattern = self._patterns.known_names
+        if pattern is not None:
+            for match in pattern.finditer(self.text, start, end):
+                written = " ".join(match.group().split())
+                person = self.people.known_person(written)
+                # A bare surname in narration counts only as a name this text already used.
+                if person is None or (" " not in written and not _HAN_NAME.fullmatch(written)):
+                    continue
+                self.mentions.add(match.start(), person.name, written)
+                covered.append((match.start(), match.end()))
+        # A surname alone ("Wong pointed to …") is a mention of the full name it belongs to.
+        for match in _CAPITALISED_WORD.finditer(self.text, start, end):
+            word = match.group()
+            if word.casefold() in _NOT_NAME_WORDS or len(word) < 2:
+                continue
+            position = match.start()
+            if any(low <= position < high for low, high in covered):
+                continue
+            full = self.mentions.for_word(word, position)
+            if full is not None and full != word:
+                self.mentions.add(position, full, word)
+
+    # -- attributions -----------------------------------------------------------------
+
     def _own_attribution(
         self, content: str, before_start: int, open_at: int, after_start: int, end: int
-    ) -> tuple[str | None, str] | None:
+    ) -> Attribution | None:
         text = self.text
         before_start = max(before_start, open_at - 200)
         before = text[before_start:open_at]
@@ -181,6 +336,9 @@ class QuoteFinder:
                 match = pattern.search(before)
                 if match and self._plausible(match):
                     return self._resolve(match, before_start)
+            chinese = self._chinese_intro(before_start, open_at)
+            if chinese is not None:
+                return chinese
         after_end = min(end, after_start + 160)
         next_mark = _QUOTE_MARK.search(text, after_start, after_end)
         after = text[after_start : next_mark.start() if next_mark else after_end]
@@ -203,21 +361,84 @@ class QuoteFinder:
             return self._resolve(match, after_start)
         return None
 
-    def _according_before(self, boundary: int, open_at: int) -> tuple[str | None, str] | None:
+    def _chinese_intro(self, before_start: int, open_at: int) -> Attribution | None:
+        """``小米创始人雷军在发布会上表示：“…”``: the name before the verb, without its role."""
+        clause_start = before_start
+        for mark in "。！？；\n":
+            clause_start = max(clause_start, self.text.rfind(mark, before_start, open_at) + 1)
+        clause = self.text[clause_start:open_at]
+        match = _ZH_INTRO.search(clause)
+        if match is None:
+            return None
+        who = match["who"]
+        # Matched simplified (分析師 is 分析师), cut in the text as written when folding
+        # kept the length (it does for names and titles).
+        folded = fold_chinese(who)
+        if len(folded) != len(who):
+            folded = who
+        # Time words between the name and the verb: "雷军最后说", "雷軍隨後表示".
+        trimmed = True
+        while trimmed:
+            trimmed = False
+            for adverb in _ZH_ADVERBS:
+                if folded.endswith(adverb) and len(folded) > len(adverb):
+                    who, folded, trimmed = who[: -len(adverb)], folded[: -len(adverb)], True
+        for suffix in _ZH_ROLE_SUFFIXES:
+            cut = folded.rfind(suffix)
+            if cut >= 0:
+                who, folded = who[cut + len(suffix) :], folded[cut + len(suffix) :]
+        attribution = clause.strip().rstrip("：:，, ")
+        position = clause_start + match.start("who")
+        if who.endswith(_ZH_PRONOUNS) or who[:1] in _ZH_PRONOUNS:
+            pronoun = "她" if "她" in who else "他"
+            return self._pronoun(pronoun, position, attribution)
+        for length in (3, 2, 4):  # the name is at the end, right before the verb
+            candidate = who[-length:]
+            person = self.people.known_person(candidate)
+            if person is not None:
+                self.mentions.add(position, person.name, candidate)
+                return person.name, attribution, f"named: {candidate} ({attribution})"
+        for length in (3, 2):
+            candidate = who[-length:]
+            if len(candidate) == length and looks_like_person_name(candidate):
+                canonical = self.people.resolve(candidate)
+                self.mentions.add(position, canonical, candidate)
+                return canonical, attribution, f"named: {candidate} ({attribution})"
+        return None
+
+    def _according_before(self, boundary: int, open_at: int) -> Attribution | None:
         """``according to X`` in this sentence or the one before the quote."""
-        prefix_start = max(boundary, open_at - 400)
+        prefix_start, window_start = self._window_before(boundary, open_at)
         prefix = self.text[prefix_start:open_at]
-        stripped = prefix.rstrip()
-        ends = [m.end() for m in _SENTENCE_BOUNDARY.finditer(stripped)]
-        # A quote opening a sentence looks one sentence back; a quote inside a sentence
-        # looks at that sentence's beginning and the sentence before it.
-        back = 1 if ends_sentence(stripped) else 2
-        window_start = ends[-back] if len(ends) >= back else 0
         last = None
         for match in self._patterns.according_anywhere.finditer(prefix, window_start):
             if self._plausible(match):
                 last = match
         return self._resolve(last, prefix_start) if last else None
+
+    def _speaker_before(self, boundary: int, open_at: int) -> Attribution | None:
+        """A quote with no attribution of its own, after narration where someone speaks in
+        this sentence or the one before: ``Lin added that Xiaomi would "…"``, ``Lei Jun told
+        reporters that … . "A sedan is harder …"``."""
+        prefix_start, window_start = self._window_before(boundary, open_at)
+        prefix = self.text[prefix_start:open_at]
+        last = None
+        for match in self._patterns.speaks_anywhere.finditer(prefix, window_start):
+            if self._plausible(match):
+                last = match
+        if last is None:
+            return None
+        speaker, attribution, reason = self._resolve(last, prefix_start)
+        return speaker, attribution, f"the sentence before it: {reason}"
+
+    def _window_before(self, boundary: int, open_at: int) -> tuple[int, int]:
+        prefix_start = max(boundary, open_at - 400)
+        stripped = self.text[prefix_start:open_at].rstrip()
+        ends = [m.end() for m in _SENTENCE_BOUNDARY.finditer(stripped)]
+        # A quote opening a sentence looks one sentence back; a quote inside a sentence
+        # looks at that sentence's beginning and the sentence before it.
+        back = 1 if ends_sentence(stripped) else 2
+        return prefix_start, ends[-back] if len(ends) >= back else 0
 
     @staticmethod
     def _plausible(match: re.Match) -> bool:
@@ -226,51 +447,104 @@ class QuoteFinder:
             return True
         return name.split()[0].casefold() not in _NOT_NAME_WORDS
 
-    def _resolve(self, match: re.Match, offset: int) -> tuple[str | None, str]:
+    def _resolve(self, match: re.Match, offset: int) -> Attribution:
         attribution = " ".join(match["attr"].split())
         if match["pronoun"]:
-            return self.last_speaker, attribution
+            return self._pronoun(match["pronoun"], offset + match.start("pronoun"), attribution)
         if match["unnamed"]:
-            return None, " ".join(match["unnamed"].split())
-        return self.resolve_name(match["name"], offset + match.start("name")), attribution
-
-    def resolve_name(self, written: str, position: int) -> str:
-        """A name as written to a canonical name: known people first (names, aliases),
-        then a surname or given name completed from a full name used in the text."""
-        written = " ".join(written.split())
-        if self.people.known_person(written):
-            return self.people.resolve(written)
-        bare = re.sub(rf"^{_HONORIFIC}", "", written)
-        if bare != written and self.people.known_person(bare):
-            return self.people.resolve(bare)
-        if " " not in bare:
-            full_name = self._full_name_for(bare, position)
-            if full_name is not None:
-                canonical = self.people.resolve(full_name)
-                self.people.resolve_as(written, canonical)
-                return canonical
-        return self.people.resolve(written)
-
-    def _full_name_for(self, token: str, position: int) -> str | None:
-        if token not in self._full_names:
-            positions, names = [], []
-            word = re.escape(token)
-            pattern = re.compile(
-                rf"(?<![\w’'])(?:{word}\s+{_CAPITALISED}|{_CAPITALISED}\s+{word})(?![\w’'])"
+            unnamed = " ".join(match["unnamed"].split())
+            self.mentions.add(offset + match.start("unnamed"), None, unnamed)
+            return None, unnamed, f"an unnamed source: {unnamed!r}"
+        written = " ".join(match["name"].split())
+        position = offset + match.start("name")
+        role = " ".join((match.groupdict().get("role") or "").split())
+        # "said IDC analyst Will Wong": the company and the title are the role.
+        tail = _ROLE_TAIL.match(self.text, offset + match.end("name"))
+        if (
+            tail is not None
+            and not self.people.known_person(written)
+            and not looks_like_person_name(written)
+        ):
+            role = " ".join(f"{written} {tail['role']}".split())
+            written, position = " ".join(tail["name"].split()), tail.start("name")
+            attribution = " ".join(
+                f"{attribution}{self.text[offset + match.end('name') : tail.end()]}".split()
             )
-            for match in pattern.finditer(self.text):
-                words = match.group().split()
-                if any(w.casefold() in _NOT_NAME_WORDS for w in words):
-                    continue
-                positions.append(match.start())
-                names.append(" ".join(words))
-            self._full_names[token] = (positions, names)
-        positions, names = self._full_names[token]
-        if not names:
-            return None
-        # The nearest full name before this mention, else the first one after it.
-        index = bisect.bisect_right(positions, position) - 1
-        return names[max(index, 0)]
+        speaker, how = self.resolve_name(written, position)
+        if speaker is not None:
+            self.mentions.add(position, speaker, written)
+        reason = f"named: {written!r}" + (f" (role: {role})" if role else "") + how
+        if speaker is None:
+            reason = f"{written!r} is not a person named in this text: no speaker"
+        return speaker, attribution, reason
+
+    def _pronoun(self, pronoun: str, position: int, attribution: str) -> Attribution:
+        mention = self.mentions.for_pronoun(pronoun, position)
+        if mention is None:
+            return None, attribution, f"{pronoun!r} with nobody named before it"
+        if mention.name is None:
+            return (
+                None,
+                attribution,
+                f"{pronoun!r}: the unnamed source before it ({mention.written})",
+            )
+        self.mentions.add(position, mention.name, pronoun)
+        return (
+            mention.name,
+            attribution,
+            f"{pronoun!r}: the nearest person named before it, {mention.written!r}",
+        )
+
+    def resolve_name(self, written: str, position: int) -> tuple[str | None, str]:
+        """A name as written to a canonical name, and how: known people first (names,
+        aliases), a single word through the full names this text uses, else None when it
+        is not shaped like a person's name (a company, a title, a place)."""
+        written = " ".join(written.split())
+        bare = re.sub(rf"^{_HONORIFIC}", "", written)
+        single = " " not in bare and not _HAN_NAME.fullmatch(bare)
+        if single:
+            # A surname or given name: only a person this text names in full (before it,
+            # or else later on: "…," Mr. Lei said. / Lei Jun, 54, has …).
+            full = self.mentions.for_word(bare, position) or self._full_name_in_text(bare)
+            if full is not None:
+                self.people.resolve_as(written, full)
+                return full, f", the {full} named in this text"
+            return None, ""
+        for form in (written, bare):
+            if self.people.known_person(form):
+                return self.people.resolve(form), ""
+        if looks_like_person_name(bare):
+            return self.people.resolve(written), ""
+        return None, ""
+
+    def _full_name_in_text(self, word: str) -> str | None:
+        """The first person-shaped full name with ``word`` anywhere in the text (once per
+        word: a long text says "Zhu said" many times)."""
+        if word not in self._full_names:
+            self._full_names[word] = self._find_full_name(word)
+        return self._full_names[word]
+
+    def _find_full_name(self, word: str) -> str | None:
+        pattern = re.compile(
+            rf"(?<![\w’'])(?:{re.escape(word)}(?:\s+{_CAPITALISED}){{1,2}}|"
+            rf"{_CAPITALISED}(?:\s+{_CAPITALISED})?\s+{re.escape(word)})(?![\w’'])"
+        )
+        for match in pattern.finditer(self.text):
+            name = " ".join(match.group().split())
+            person = self.people.known_person(name)
+            if person is not None:
+                return person.name
+            if looks_like_person_name(name):
+                return self.people.resolve(name)
+        return None
+
+
+def _is_sentence(content: str) -> bool:
+    content = content.strip()
+    return bool(content) and content[0].isupper() and content.rstrip(CLOSING_MARKS)[-1:] in ".!?"
+
+
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
 def find_quoted_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -334,20 +608,56 @@ def extract_quotes(
     text: str, paragraphs: Iterable[QuoteSource], people: PeopleDirectory
 ) -> list[PlannedQuote]:
     """Quotes of a whole text, in order: attributed quotations in body paragraphs and
-    sentence groups of answers.  Questions, titles, metadata and chrome yield nothing."""
+    sentence groups of answers and speeches.  Questions, titles, metadata and chrome
+    yield nothing."""
     finder = QuoteFinder(text, people)
     quotes: list[PlannedQuote] = []
+    # Paragraphs of a quotation running over several paragraphs, waiting for the one that
+    # closes it (and says who speaks).
+    pending: list[tuple[FoundQuote, Sequence[tuple[int, int, int]]]] = []
     for paragraph in paragraphs:
-        if paragraph.role == "answer" and paragraph.speaker is not None:
+        if paragraph.role in ("answer", "speech") and paragraph.speaker is not None:
+            pending = []
             attribution = paragraph.label or UNLABELLED_ANSWER_ATTRIBUTION
+            if paragraph.role == "speech":
+                reason = f"the {attribution}: the source's subject speaks"
+            elif paragraph.label:
+                reason = f"answer labelled {paragraph.label!r}"
+            else:
+                reason = "an unlabelled answer, after the interviewer's question"
             for number, passage_start, passage_end in paragraph.passages:
                 low = max(passage_start, paragraph.start)
                 for left, right in group_answer_sentences(text, low, passage_end):
-                    quotes.append(PlannedQuote(left, right, number, paragraph.speaker, attribution))
+                    quotes.append(
+                        PlannedQuote(
+                            left,
+                            right,
+                            number,
+                            paragraph.speaker,
+                            attribution,
+                            reason,
+                            origin=paragraph.role,
+                        )
+                    )
         elif paragraph.role == "body":
-            for found in finder.find(paragraph.start, paragraph.end):
-                quotes.extend(_clip_to_passages(text, found, paragraph.passages))
-    return quotes
+            found = finder.find(paragraph.start, paragraph.end)
+            continues = paragraph.start < len(text) and text[paragraph.start] in '"“'
+            if pending and continues and found and found[0].start <= paragraph.start + 1:
+                closing = found[0]
+                for part, passages in pending:
+                    part.speaker, part.attribution = closing.speaker, closing.attribution
+                    part.reason = f"a quotation over several paragraphs: {closing.reason}"
+                    quotes.extend(_clip_to_passages(text, part, passages))
+            if not continues or found:
+                pending = []
+            for quote in found:
+                quotes.extend(_clip_to_passages(text, quote, paragraph.passages))
+            opening = finder.unclosed_opening(paragraph.start, paragraph.end)
+            if opening is not None and not found:
+                pending.append((FoundQuote(*opening, None, ""), paragraph.passages))
+        else:
+            pending = []
+    return sorted(quotes, key=lambda quote: (quote.start, quote.end))
 
 
 def _clip_to_passages(
@@ -358,5 +668,7 @@ def _clip_to_passages(
     for number, passage_start, passage_end in passages:
         left, right = strip_span(text, max(quote.start, passage_start), min(quote.end, passage_end))
         if left < right:
-            pieces.append(PlannedQuote(left, right, number, quote.speaker, quote.attribution))
+            pieces.append(
+                PlannedQuote(left, right, number, quote.speaker, quote.attribution, quote.reason)
+            )
     return pieces

@@ -8,11 +8,12 @@ nothing is silently deleted and every span still points at the words it was cut 
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -48,6 +49,39 @@ class StoreResult:
             f"({self.boilerplate} boilerplate), {self.speakers} speakers, {self.quotes} quotes"
             + (" [replaced]" if self.status == "replaced" else "")
         )
+
+
+# What the database or the disk says when the machine, not the text, is at fault.
+_DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file")
+_READ_ONLY = (
+    "attempt to write a readonly database",
+    "read-only transaction",
+    "read-only file system",
+    "readonly database",
+)
+
+
+def environment_problem(error: BaseException) -> str | None:
+    """One line naming a fault of the environment behind ``error`` (a full disk, a
+    read-only database), or None when it is something else.  Import paths turn it into
+    the command's one-line message (exit 2) and the admin's form error: the transaction
+    rolled back, so nothing of the import was written."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "the disk is full: free some space, then import again"
+    if isinstance(error, OSError) and error.errno == errno.EROFS:
+        return "the file system is read-only: the import cannot write to it"
+    if not isinstance(error, (DatabaseError, OSError)):
+        return None
+    message = str(error).casefold()
+    code = getattr(getattr(error, "__cause__", None), "sqlstate", None) or ""
+    if code == "53100" or any(words in message for words in _DISK_FULL):
+        return "the database's disk is full: free some space, then import again"
+    if code == "25006" or any(words in message for words in _READ_ONLY):
+        return (
+            "the database is read-only (check the database file's permissions, or the "
+            "server's read-only setting): nothing can be imported"
+        )
+    return None
 
 
 def slug_for(plan: ImportPlan) -> str:
@@ -87,8 +121,14 @@ def find_person(name: str) -> Person | None:
     return None
 
 
-def _people_for(plan: ImportPlan, cache: dict[str, Person]) -> tuple[dict[str, Person], bool]:
+def _people_for(
+    plan: ImportPlan, cache: dict[str, Person], *, publish: bool = False
+) -> tuple[dict[str, Person], bool]:
     """The Person of each planned speaker, created where new; and whether any was created.
+
+    New people are drafts until an editor confirms them (#18: a title or a company taken
+    for a name must never reach the public people list), unless the import publishes
+    its quotes: an editor publishing the quotes vouches for who speaks them.
 
     ``cache`` maps names already resolved in this batch (a batch mostly repeats the same few
     people), so most sources need no query here.
@@ -100,7 +140,8 @@ def _people_for(plan: ImportPlan, cache: dict[str, Person]) -> tuple[dict[str, P
     for planned in plan.people:
         person = cache.get(planned.name) or exact.get(planned.name) or find_person(planned.name)
         if person is None:
-            person = Person(name=planned.name, aliases=list(planned.aliases))
+            status = Status.PUBLISHED if publish else Status.DRAFT
+            person = Person(name=planned.name, aliases=list(planned.aliases), status=status)
             person.full_clean(exclude=["slug"])
             person.save()
             created = True
@@ -193,7 +234,7 @@ def store_plan(
             )
             raise IngestError(f"bad metadata: {problems}") from None
         source.save()
-        people, created_people = _people_for(plan, cache)
+        people, created_people = _people_for(plan, cache, publish=publish)
         with search.deferred_indexing():
             passage_ids = _write_passages(source, plan, people)
             quotes = _write_quotes(source, plan, people, passage_ids, publish=publish)

@@ -8,20 +8,24 @@ from kb.views.common import CARD_DEFER, paginate, published_quotes
 
 
 def person_list(request):
-    people = Person.objects.annotate(
-        quote_count=published_quotes(),
-        # The sources listed on their page: current versions only (as the source list).
-        source_count=Count(
-            "passages__source",
-            filter=Q(passages__source__superseded_by__isnull=True),
-            distinct=True,
-        ),
-    ).order_by("name")
+    people = (
+        Person.objects.visible_to(request.user)
+        .annotate(
+            quote_count=published_quotes(),
+            # The sources listed on their page: current versions only (as the source list).
+            source_count=Count(
+                "passages__source",
+                filter=Q(passages__source__superseded_by__isnull=True),
+                distinct=True,
+            ),
+        )
+        .order_by("name")
+    )
     return render(request, "kb/person_list.html", {"people": people})
 
 
 def person_detail(request, slug):
-    person = get_object_or_404(Person, slug=slug)
+    person = get_object_or_404(Person.objects.visible_to(request.user), slug=slug)
     quotes = (
         Quote.objects.published()
         .filter(speaker=person)

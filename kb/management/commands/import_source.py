@@ -8,13 +8,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
 from kb.ingest.batch import plan_files
 from kb.ingest.frontmatter import FRONT_MATTER_KEYS
 from kb.ingest.plan import ImportPlan, IngestError
-from kb.ingest.store import known_people, require_title, slug_for, store_plan
+from kb.ingest.store import (
+    environment_problem,
+    known_people,
+    require_title,
+    slug_for,
+    store_plan,
+)
 
 
 def text_files(paths: list[str]) -> list[Path]:
@@ -64,7 +70,11 @@ class Command(BaseCommand):
         parser.add_argument("--language")
         parser.add_argument("--subject", help="Who the source is by or about (the interviewee).")
         parser.add_argument("--interviewer", help="Who asks the questions, when unlabelled.")
-        parser.add_argument("--publish", action="store_true", help="Publish extracted quotes.")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish extracted quotes, and the new people speaking them (else drafts).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Print the plan, write nothing.")
         parser.add_argument(
             "--replace", action="store_true", help="Store a changed text under the same slug."
@@ -91,15 +101,26 @@ class Command(BaseCommand):
             if problem:
                 raise CommandError(problem, returncode=2)
         overrides = {key: options[key] for key in FRONT_MATTER_KEYS if options.get(key)}
-        if options["keep_going"] or options["dry_run"]:
-            bad = self.import_each(files, overrides, options)
-        else:
-            # A batch is all or nothing: the first bad file rolls back the whole batch.
-            try:
-                with transaction.atomic():
-                    bad = self.import_each(files, overrides, options, stop_at_first=True)
-            except _BatchFailed as failed:
-                raise CommandError(f"{failed}; nothing was imported", returncode=2) from None
+        try:
+            if options["keep_going"] or options["dry_run"]:
+                bad = self.import_each(files, overrides, options)
+            else:
+                # A batch is all or nothing: the first bad file rolls back the whole batch.
+                try:
+                    with transaction.atomic():
+                        bad = self.import_each(files, overrides, options, stop_at_first=True)
+                except _BatchFailed as failed:
+                    raise CommandError(f"{failed}; nothing was imported", returncode=2) from None
+        except (DatabaseError, OSError) as error:
+            # A full disk or a read-only database: one line, not a traceback (the source
+            # being stored was rolled back; with --keep-going, those before it are kept).
+            problem = environment_problem(error)
+            if problem is None:
+                raise
+            kept = " (files imported before it are kept)" if options["keep_going"] else ""
+            raise CommandError(
+                f"{problem}; the import stopped, nothing of it was written{kept}", returncode=2
+            ) from None
         if len(files) > 1:
             done = "would be imported (dry run)" if options["dry_run"] else "imported"
             self.stdout.write(f"{len(files) - len(bad)} of {len(files)} files {done}.")
@@ -173,6 +194,15 @@ class Command(BaseCommand):
             words = " ".join(plan.text[quote.start : quote.end].split())[:80]
             who = quote.speaker or "(unnamed)"
             out.write(f"  ¶{quote.passage_number:<4} {who} [{quote.attribution}]: {words}")
+            if quote.reason:
+                out.write(f"        why: {quote.reason}")
+        new_people = [person.name for person in plan.people if not person.existing]
+        if new_people:
+            out.write(
+                f"  new people (drafts until an editor publishes them): {', '.join(new_people)}"
+            )
+        else:
+            out.write("  new people: none")
         out.write("  dry run: nothing written")
 
 
