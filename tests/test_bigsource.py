@@ -1,0 +1,79 @@
+"""Big sources: a few MB generated in the test, imported by the importer, then every reader
+of it is bounded by what it shows, not by the size of the source.
+
+Memory is measured with ``tracemalloc`` (Python's allocations: the strings of the text and
+the rows) and compared with the size of the text and between a source with its quotes and
+the same source with a tenth of them; queries are counted.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+
+from bench.bigsource import INTERVIEWEE, big_interview_text
+from kb.ingest.pipeline import plan_from_bytes
+from kb.ingest.plan import KnownPerson
+from kb.ingest.store import store_plan
+from kb.integrity import corpus_problems
+from kb.models import Person, Quote, Source
+
+SIZE = 3 * 1024 * 1024
+
+
+def import_big_source(size: int = SIZE, *, seed: int = 22, slug: str = "big-interview") -> Source:
+    Person.objects.get_or_create(name=INTERVIEWEE, defaults={"slug": "lei-jun"})
+    text = big_interview_text(size, seed=seed)
+    plan = plan_from_bytes(
+        text.encode("utf-8"),
+        {"title": f"A long interview {seed}", "kind": "interview"},
+        [KnownPerson(INTERVIEWEE)],
+        name=f"{slug}.txt",
+    )
+    store_plan(plan, slug=slug)
+    return Source.objects.defer("text").get(slug=slug)
+
+
+@pytest.fixture
+def big_source(db):
+    return import_big_source()
+
+
+def peak_bytes(function) -> int:
+    """The peak of Python allocations while ``function`` runs."""
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_verify_corpus_reads_each_source_in_four_queries(big_source, django_assert_num_queries):
+    import_big_source(SIZE // 4, seed=5, slug="second-interview")
+    # One for the list of sources, then the text, passages, quotes and claims of each.
+    with django_assert_num_queries(1 + 4 * 2):
+        assert list(corpus_problems()) == []
+
+
+def test_verify_corpus_memory_is_bounded_by_the_source_not_its_quotes(big_source):
+    quotes = Quote.objects.filter(source=big_source)
+    assert quotes.count() > 10_000  # a source as big as the issue's
+    with_all = peak_bytes(lambda: list(corpus_problems()))
+    keep = list(quotes.order_by("pk").values_list("pk", flat=True)[::10])
+    # One DELETE, without the history rows and signals of Model.delete() for each quote.
+    quotes.exclude(pk__in=keep)._raw_delete(quotes.db)
+    with_a_tenth = peak_bytes(lambda: list(corpus_problems()))
+    # The text, a chunk of rows and the passages' bounds: about twice the text, never a
+    # copy of it per quote (the old join held one per quote: gigabytes).
+    assert with_all < 3 * SIZE, with_all
+    assert with_all < with_a_tenth + SIZE // 4, (with_all, with_a_tenth)
+
+
+def test_verify_corpus_still_finds_a_drifted_quote_in_a_big_source(big_source):
+    quote = Quote.objects.filter(source=big_source).order_by("-start").first()
+    Quote.objects.filter(pk=quote.pk).update(text=quote.text + "!")
+    assert list(corpus_problems()) == [
+        f"quote {quote.pk}: text differs from its span in big-interview"
+    ]
