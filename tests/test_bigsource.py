@@ -77,3 +77,42 @@ def test_verify_corpus_still_finds_a_drifted_quote_in_a_big_source(big_source):
     assert list(corpus_problems()) == [
         f"quote {quote.pk}: text differs from its span in big-interview"
     ]
+
+
+def test_with_counts_counts_by_subqueries_not_joins(big_source):
+    from kb.models import Passage, Status
+
+    some = Quote.objects.filter(source=big_source).order_by("pk")[:7]
+    Quote.objects.filter(pk__in=list(some.values_list("pk", flat=True))).update(
+        status=Status.PUBLISHED
+    )
+    Passage.objects.filter(source=big_source, number__lte=3).update(is_boilerplate=True)
+    counted = Source.objects.with_counts(quotes=True).get(pk=big_source.pk)
+    staff = Source.objects.with_counts(include_boilerplate=True).get(pk=big_source.pk)
+    passages = Passage.objects.filter(source=big_source)
+    assert counted.passage_count == passages.filter(is_boilerplate=False).count()
+    assert staff.passage_count == passages.count() == counted.passage_count + 3
+    assert counted.quote_count == Quote.objects.filter(source=big_source).count() > 10_000
+    assert counted.published_quote_count == 7
+    sql = str(Source.objects.with_counts(quotes=True).query).upper()
+    assert " JOIN " not in sql and "GROUP BY" in sql  # GROUP BY inside the subqueries only
+
+
+def test_the_admin_source_list_and_change_page_are_bounded(big_source, admin_client):
+    from django.urls import reverse
+
+    listing = admin_client.get(reverse("admin:kb_source_changelist"))
+    assert listing.status_code == 200
+    assert b"big-interview" in listing.content or b"A long interview" in listing.content
+    total = Quote.objects.filter(source=big_source).count()
+    assert f"{total} (0)".encode() in listing.content
+    change = admin_client.get(reverse("admin:kb_source_change", args=[big_source.pk]))
+    assert change.status_code == 200
+    # The first 100,000 characters of the 3 MB text, not all of it.
+    assert len(change.content) < 1_000_000
+    assert b"characters; the whole text is on" in change.content
+    found = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "long", "app_label": "kb", "model_name": "quote", "field_name": "source"},
+    )
+    assert found.status_code == 200 and found.json()["results"], found.content[:200]
