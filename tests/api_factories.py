@@ -201,6 +201,7 @@ PATHS = [
     "/api/sources/",
     "/api/sources/{slug}/",
     "/api/sources/{slug}/cite/",
+    "/api/sources/{slug}/passages/",
     "/api/passages/{id}/",
     "/api/quotes/",
     "/api/quotes/{id}/",

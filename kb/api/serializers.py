@@ -89,19 +89,18 @@ def _user(serializer):
 
 
 class SourceDetailSerializer(SourceSummarySerializer):
-    """The source's text and passages. Readers never see page chrome: boilerplate passages
-    are left out and their characters blanked in ``text`` (same length, so every offset
-    still indexes it); staff get the stored original."""
+    """The source's text, and the address of its passages (a page at a time: a book-length
+    source has tens of thousands). Readers never see page chrome: boilerplate passages are
+    left out and their characters blanked in ``text`` (same length, so every offset still
+    indexes it); staff get the stored original."""
 
     text = serializers.SerializerMethodField()
-    passages = serializers.SerializerMethodField()
+    passages_url = serializers.SerializerMethodField(
+        help_text="The API address of the source's passages, in order, paginated."
+    )
 
     class Meta(SourceSummarySerializer.Meta):
-        fields = [*SourceSummarySerializer.Meta.fields, "text", "passages"]
-
-    def _passages(self, source) -> list:
-        # The view prefetched exactly the passages this user may see (visible_to).
-        return list(source.passages.all())
+        fields = [*SourceSummarySerializer.Meta.fields, "text", "passages_url"]
 
     def get_text(self, source) -> str:
         user = _user(self)
@@ -109,9 +108,8 @@ class SourceDetailSerializer(SourceSummarySerializer):
             return source.text
         return source.text_without_boilerplate()
 
-    @extend_schema_field(PassageSerializer(many=True))
-    def get_passages(self, source) -> list:
-        return PassageSerializer(self._passages(source), many=True, context=self.context).data
+    def get_passages_url(self, source) -> str:
+        return api_path("source-passages", slug=source.slug)
 
 
 class PassageDetailSerializer(PassageSerializer):
