@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, progress, **options):
         try:
-            problems = self.check(progress)
+            problems = self.verify(progress)
         except DatabaseError as exc:
             raise CommandError(
                 f"verify_corpus could not run: {describe_fault(exc)}", returncode=2
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(f"{problems} problem(s) found", returncode=1)
         self.stdout.write("Corpus verified: every passage, quote and claim matches its source.")
 
-    def check(self, progress: str) -> int:
+    def verify(self, progress: str) -> int:
         sources, chars = corpus_size()
         disable = {"always": False, "never": True}.get(progress)  # None: a terminal only
         problems = 0
