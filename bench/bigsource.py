@@ -47,18 +47,21 @@ BUDGET_S = 20
 
 
 def big_interview_text(size_bytes: int, seed: int = 22) -> str:
-    """A book-length interview of about ``size_bytes`` (ASCII, so bytes = characters): a
+    """A book-length interview of at most ``size_bytes`` (ASCII, so bytes = characters): a
     title, then questions by Fortune and labelled answers by Lei Jun, each answer cut into
     quotes by the importer (about 5,000 quotes and 3,000 passages a MB)."""
     rng = random.Random(seed)
     parts = [f"{INTERVIEWEE} on the long road (a generated interview)", "", "Interviewer: Fortune"]
     size = sum(len(part) + 1 for part in parts)
-    while size < size_bytes:
+    while True:
         question = f"Fortune: {sentence(rng)[:-1]} {' '.join(rng.choices(WORDS, k=5))}?"
         answer = f"{INTERVIEWEE}: {paragraph(rng, rng.randint(2, 8))}"
-        for part in ("", question, "", answer):
-            parts.append(part)
-            size += len(part) + 1
+        turn = ["", question, "", answer]
+        grown = size + sum(len(part) + 1 for part in turn)
+        if grown > size_bytes:  # never over: 20 MB is the importer's limit
+            break
+        parts += turn
+        size = grown
     return "\n".join(parts) + "\n"
 
 
