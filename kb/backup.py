@@ -73,6 +73,42 @@ OS_FAULTS = {
 }
 
 
+def read_only_reason(path) -> str:
+    """Why the file at ``path`` cannot be written, if it is read-only ("" if it can be)."""
+    path = Path(path)
+    folder = path.parent if path.parent.exists() else None
+    try:
+        if folder is not None and os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "the file system holding the database file is read-only"
+    except OSError:
+        return ""
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the database file is read-only"
+    if folder is not None and not os.access(folder, os.W_OK):
+        return "the database file's directory is read-only (SQLite writes its journal there)"
+    return ""
+
+
+def sqlite_file(connection) -> str:
+    """The SQLite database file of ``connection`` ("" for PostgreSQL or in-memory)."""
+    if connection.vendor != "sqlite":
+        return ""
+    name = str(connection.settings_dict["NAME"])
+    return "" if name == ":memory:" or "mode=memory" in name else name
+
+
+def describe_connection_fault(exc: BaseException, connection) -> str:
+    """``describe_fault`` for an error of ``connection``: SQLite's "unable to open database
+    file" is said more precisely when the file or its file system is read-only."""
+    database = sqlite_file(connection)
+    message = _first_line(exc).lower()
+    if database and ("unable to open" in message or "readonly" in message):
+        reason = read_only_reason(database)
+        if reason:
+            return f"{reason} ({database}: {_first_line(exc)})"
+    return describe_fault(exc)
+
+
 def describe_fault(exc: BaseException, where: str = "") -> str:
     """One line naming an environment fault (disk full, read-only file …) for an operator,
     with the driver's own words after it; ``where`` is the file concerned, if known."""
@@ -203,7 +239,9 @@ def backup_database(path: Path, *, overwrite: bool = False, using: str = DEFAULT
             counts = _backup_postgres(connection, partial)
         os.replace(partial, path)
     except DatabaseError as exc:
-        raise BackupError(f"{_database_label(connection)}: {describe_fault(exc)}") from None
+        raise BackupError(
+            f"{_database_label(connection)}: {describe_connection_fault(exc, connection)}"
+        ) from None
     except OSError as exc:
         raise BackupError(f"cannot write {path}: {describe_fault(exc, str(path))}") from None
     finally:
@@ -281,7 +319,9 @@ def restore_database(path: Path, *, force: bool = False, using: str = DEFAULT_DB
         executor = MigrationExecutor(connection)
         missing = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except DatabaseError as exc:
-        raise BackupError(f"{_database_label(connection)}: {describe_fault(exc)}") from None
+        raise BackupError(
+            f"{_database_label(connection)}: {describe_connection_fault(exc, connection)}"
+        ) from None
     if missing:
         report.notes.append(
             f"the backup predates {len(missing)} migration(s) of this code: run `manage.py migrate`"
@@ -321,8 +361,11 @@ def _restore_sqlite(connection, path: Path, force: bool) -> None:
         # The whole copy is one write transaction on the destination: all or nothing.
         source.backup(destination)
     except sqlite3.Error as exc:
+        said = describe_fault(exc)
+        if "unable to open" in str(exc) or "readonly" in str(exc):
+            said = read_only_reason(target) or said
         raise BackupError(
-            f"restore of {path} into {target} failed, nothing was written: {describe_fault(exc)}"
+            f"restore of {path} into {target} failed, nothing was written: {said}"
         ) from None
     finally:
         source.close()

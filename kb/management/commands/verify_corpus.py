@@ -8,10 +8,10 @@ full …: one line naming the fault). A progress bar on stderr when it is a term
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from tqdm import tqdm
 
-from kb.backup import describe_fault
+from kb.backup import describe_connection_fault, describe_fault
 from kb.integrity import corpus_problems, corpus_size
 
 
@@ -34,7 +34,8 @@ class Command(BaseCommand):
             problems = self.verify(progress)
         except DatabaseError as exc:
             raise CommandError(
-                f"verify_corpus could not run: {describe_fault(exc)}", returncode=2
+                f"verify_corpus could not run: {describe_connection_fault(exc, connection)}",
+                returncode=2,
             ) from None
         except OSError as exc:
             raise CommandError(
