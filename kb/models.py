@@ -102,6 +102,21 @@ def hashed_slug(prefix: str, name: str) -> str:
 # without full_clean().
 URL_SCHEME_MESSAGE = "Enter a valid web address starting with http:// or https://."
 http_url_validator = URLValidator(schemes=["http", "https"], message=URL_SCHEME_MESSAGE)
+# What RFC 3986 never allows unescaped in a URI, and what would end an HTML attribute or a
+# citation's field early: a source's address has them percent-encoded ("%22", "%3C" …), so
+# the API's ``url`` is a valid URI (its schema's format) and every page quotes it safely.
+URI_FORBIDDEN_CHARACTERS = frozenset('"<>\\^`{|}')
+
+
+def uri_character_problem(url: str) -> str:
+    """What makes ``url`` no URI (characters to percent-encode), or ""."""
+    bad = sorted(
+        {ch for ch in url if ch in URI_FORBIDDEN_CHARACTERS or ch.isspace() or not ch.isprintable()}
+    )
+    if not bad:
+        return ""
+    shown = " ".join(repr(ch) for ch in bad)
+    return f"A web address cannot contain {shown} unescaped: percent-encode it (%22 for a quote)."
 
 
 class Status(models.TextChoices):
@@ -303,8 +318,13 @@ class Source(models.Model):
         return "".join([*pieces, self.text[at:]])
 
     def clean(self):
+        errors = {}
         if self.published and self.year and self.published.year != self.year:
-            raise ValidationError({"year": "The year must match the published date."})
+            errors["year"] = "The year must match the published date."
+        if problem := uri_character_problem(self.url or ""):
+            errors["url"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         import hashlib

@@ -549,3 +549,18 @@ def test_a_bad_page_says_why(client, small_corpus, page, why):
         body = client.get(url, {**params, "page": page})
         assert body.status_code == 404
         assert why in body.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url", ['https://example.com/a"b', "https://example.com/<script>", "https://example.com/a b"]
+)
+def test_a_source_url_must_be_a_uri(small_corpus, url):
+    from django.core.exceptions import ValidationError
+
+    source = small_corpus.source
+    source.url = url
+    with pytest.raises(ValidationError) as refused:
+        source.full_clean()
+    assert "url" in refused.value.message_dict
+    source.url = "https://example.com/a%22b%3Cscript%3E"
+    source.full_clean()
