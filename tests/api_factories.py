@@ -202,6 +202,7 @@ PATHS = [
     "/api/sources/{slug}/",
     "/api/sources/{slug}/cite/",
     "/api/sources/{slug}/passages/",
+    "/api/sources/{slug}/text/",
     "/api/passages/{id}/",
     "/api/quotes/",
     "/api/quotes/{id}/",

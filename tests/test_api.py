@@ -98,11 +98,14 @@ def test_it_serializes_the_source_list(client, small_corpus):
     }
 
 
-def test_it_serializes_a_source_with_its_text_and_the_address_of_its_passages(client, small_corpus):
+def test_it_serializes_a_source_with_the_addresses_of_its_text_and_passages(client, small_corpus):
     source = small_corpus.source
     body = get_json(client, "/api/sources/lei-jun-on-focus/")
-    assert set(body) == SOURCE_SUMMARY | {"text", "passages_url"}
-    assert body["text"] == source.text
+    assert set(body) == SOURCE_SUMMARY | {"text_url", "passages_url"}
+    assert body["text_url"] == "/api/sources/lei-jun-on-focus/text/"
+    text = client.get(body["text_url"])
+    assert text.status_code == 200 and text["Content-Type"] == "text/plain; charset=utf-8"
+    assert b"".join(text.streaming_content).decode("utf-8") == source.text
     assert body["passages_url"] == "/api/sources/lei-jun-on-focus/passages/"
     page = get_json(client, body["passages_url"])
     assert page["count"] == 3 and page["next"] is None

@@ -11,7 +11,12 @@ annotations (extend_schema) document what each endpoint answers, errors included
 from django.core.cache import cache
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    StreamingHttpResponse,
+)
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -187,17 +192,32 @@ def citation(request, obj) -> dict:
     return body
 
 
+# A source's text is sent in pieces of this many characters (never a second whole copy).
+TEXT_CHUNK_CHARS = 1 << 20
+
+
 def themes_by_name():
     return Prefetch("themes", queryset=Theme.objects.order_by("name").only("id", "slug"))
 
 
+class FirstRenderer(BaseContentNegotiation):
+    """An export is CSV or JSON Lines whatever the Accept header (its errors are JSON)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 @extend_schema_view(
     list=extend_schema(summary="Sources", parameters=SOURCE_FILTERS),
-    retrieve=extend_schema(summary="A source and its original text (its passages: passages_url)"),
+    retrieve=extend_schema(summary="A source (its text: text_url; its passages: passages_url)"),
 )
 class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
-    """Sources stored whole; the detail has the original text and links to its passages,
-    a page at a time (a book-length source has tens of thousands)."""
+    """Sources stored whole; the detail links to the original text (plain text, streamed)
+    and to its passages, a page at a time (a book-length source has tens of thousands):
+    a detail is a few hundred bytes whatever the size of the source."""
 
     lookup_field = "slug"
     filterset_class = SourceFilter
@@ -209,13 +229,13 @@ class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
         staff = self.request.user.is_staff
         if self.action in ("cite", "passages"):
             return Source.objects.defer("text", "notes")
+        if self.action == "text":
+            return Source.objects.defer("notes")
         sources = (
             Source.objects.with_counts(include_boilerplate=staff)
             .annotate(superseded_by_slug=F("superseded_by__slug"))
             .order_by(F("year").desc(nulls_last=True), "title")
         )
-        if self.action == "retrieve":
-            return sources.defer("notes")
         return sources.defer("text", "notes")
 
     def get_serializer_class(self):
@@ -238,6 +258,35 @@ class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
         """The source cited in one style: APA, Chicago, BibTeX or a CSL-JSON item."""
         # ``format``: the router also routes cite.json and cite.api (format suffixes).
         return Response(citation(request, self.get_object()))
+
+    @extend_schema(
+        summary="A source's original text, as plain text",
+        responses={
+            (200, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The text exactly as stored, UTF-8, streamed; for readers, page "
+                "chrome (boilerplate passages) blanked with spaces, line breaks kept, so every "
+                "offset of the API still indexes it.",
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        url_path="text",
+        filterset_class=None,
+        renderer_classes=[JSONRenderer],  # for the errors: the text is a streamed response
+        content_negotiation_class=FirstRenderer,
+    )
+    def text(self, request, slug=None, format=None):
+        """The source's text; readers get page chrome blanked (same length, same offsets)."""
+        source = self.get_object()
+        text = source.text if request.user.is_staff else source.text_without_boilerplate()
+
+        def chunks():
+            for at in range(0, len(text), TEXT_CHUNK_CHARS):
+                yield text[at : at + TEXT_CHUNK_CHARS].encode("utf-8")
+
+        return StreamingHttpResponse(chunks(), content_type="text/plain; charset=utf-8")
 
     @extend_schema(
         summary="A source's passages, in order, a page at a time",
@@ -324,16 +373,6 @@ class QuoteViewSet(ReadOnlyViewSet):
         body = citation(request, quote)
         body["fragment_url"] = citations.text_fragment_url(quote.source.url, quote.text)
         return Response(body)
-
-
-class FirstRenderer(BaseContentNegotiation):
-    """An export is CSV or JSON Lines whatever the Accept header (its errors are JSON)."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class QuoteExport(HttpCachingMixin, SafeInputMixin, APIView):
