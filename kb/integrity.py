@@ -32,6 +32,11 @@ def text_sha256(text: str) -> str:
     return digest.hexdigest()
 
 
+def same_span(text: str, start: int, end: int, words: str) -> bool:
+    """``text[start:end] == words``, without copying the span (a quarter of the time)."""
+    return 0 <= start <= end and end - start == len(words) and text.startswith(words, start)
+
+
 def source_problems(source: Source) -> Iterator[str]:
     """Every problem of one source: its text's sha256, its passages' tiling, then the spans
     of its quotes and claims. ``source`` needs ``pk``, ``slug``, ``text`` and ``sha256``."""
@@ -57,7 +62,7 @@ def source_problems(source: Source) -> Iterator[str]:
             yield f"{where}: overlaps the passage before"
         elif text[cursor:start].strip():
             yield f"{where}: text before it belongs to no passage"
-        if text[start:end] != passage_text:
+        if not same_span(text, start, end, passage_text):
             yield f"{where}: text differs from source.text[{start}:{end}]"
         cursor = max(cursor, end)
     if text[cursor:].strip():
@@ -69,7 +74,7 @@ def source_problems(source: Source) -> Iterator[str]:
         .values_list("pk", "start", "end", "text", "passage_id")
     )
     for pk, start, end, quote_text, passage_id in quotes.iterator(chunk_size=CHUNK_ROWS):
-        if text[start:end] != quote_text:
+        if not same_span(text, start, end, quote_text):
             yield f"quote {pk}: text differs from its span in {source.slug}"
         if passage_id not in bounds:
             yield f"quote {pk}: its passage belongs to another source"
