@@ -116,3 +116,19 @@ def test_the_admin_source_list_and_change_page_are_bounded(big_source, admin_cli
         {"term": "long", "app_label": "kb", "model_name": "quote", "field_name": "source"},
     )
     assert found.status_code == 200 and found.json()["results"], found.content[:200]
+
+
+def test_the_source_api_is_bounded_by_what_it_shows(
+    big_source, client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        detail = client.get(f"/api/sources/{big_source.slug}/")
+    assert detail.status_code == 200
+    assert len(detail.content) < 2_000  # the addresses of the text and passages, not them
+    body = detail.json()
+    with django_assert_max_num_queries(6):
+        page = client.get(body["passages_url"] + "?page_size=100&page=30")
+    assert page.status_code == 200 and len(page.json()["results"]) == 100
+    assert page.json()["count"] == body["passage_count"] > 9_000
+    text = client.get(body["text_url"])
+    assert len(b"".join(text.streaming_content)) == len(big_interview_text(SIZE))
