@@ -201,7 +201,8 @@ def themes_by_name():
 
 
 class FirstRenderer(BaseContentNegotiation):
-    """An export is CSV or JSON Lines whatever the Accept header (its errors are JSON)."""
+    """An export (CSV, JSON Lines) or a source's text is that whatever the Accept header;
+    its errors are JSON."""
 
     def select_parser(self, request, parsers):
         return parsers[0] if parsers else None
@@ -223,9 +224,8 @@ class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
     filterset_class = SourceFilter
 
     def get_queryset(self):
-        # An explicit order: the counts are subqueries (with_counts), Meta.ordering is kept
-        # but said here for the list's pages.
         # Readers count the passages they are shown (no page chrome); staff count them all.
+        # The counts are subqueries (with_counts): one row a source, never a join.
         staff = self.request.user.is_staff
         if self.action in ("cite", "passages"):
             return Source.objects.defer("text", "notes")
