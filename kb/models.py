@@ -395,6 +395,15 @@ class Passage(models.Model):
                 condition=Q(is_boilerplate=False),
                 name="passage_source_speaker",
             ),
+            # A source's readers' passages in order, a page at a time (the API's
+            # /api/sources/<slug>/passages/, the source page's pages): the OFFSET is
+            # stepped in this index, without reading a row of kb_passage per skipped passage
+            # (the last page of 63,000 passages, SQLite: 120 ms -> 3 ms).
+            models.Index(
+                fields=["source", "number"],
+                condition=Q(is_boilerplate=False),
+                name="passage_public_number",
+            ),
         ]
 
     def __str__(self):
