@@ -155,3 +155,14 @@ def test_its_exit_status_says_verified_or_could_not_run(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
     assert "verify_corpus could not run: cannot open the database file" in lines[0]
+
+
+def test_it_shows_its_progress_when_asked(corpus, capsys):
+    call_command("verify_corpus", progress="always", stdout=StringIO())
+    bar = capsys.readouterr().err
+    assert "Verifying 2 source(s)" in bar and "100%" in bar, bar
+
+
+def test_it_shows_no_progress_bar_when_told_not_to(corpus, capsys):
+    call_command("verify_corpus", progress="never", stdout=StringIO())
+    assert "Verifying" not in capsys.readouterr().err

@@ -60,7 +60,7 @@ class Command(BaseCommand):
             desc=f"Verifying {sources} source(s)",
             file=sys.stderr,
             disable=disable,
-            leave=False,
+            leave=True,  # the last state stays: how much was checked, how fast
         ) as bar:
             for problem in corpus_problems(progress=lambda source: bar.update(len(source.text))):
                 problems += 1
