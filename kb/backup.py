@@ -266,10 +266,16 @@ def _backup_sqlite(connection, target: Path) -> list[tuple[str, int]]:
             }
             return count_rows(cursor, connection.ops.quote_name, existing)
         except sqlite3.Error as exc:
-            final = target.with_name(target.name.removeprefix(".").removesuffix(".partial"))
-            raise BackupError(f"SQLite backup to {final} failed: {describe_fault(exc)}") from None
+            raise BackupError(
+                f"SQLite backup to {_final(target)} failed: {describe_fault(exc)}"
+            ) from None
     finally:
         copy.close()
+
+
+def _final(partial: Path) -> Path:
+    """The backup's own path, from the partial file written beside it."""
+    return partial.with_name(partial.name.removeprefix(".").removesuffix(".partial"))
 
 
 def _backup_postgres(connection, target: Path) -> list[tuple[str, int]]:
@@ -285,7 +291,7 @@ def _backup_postgres(connection, target: Path) -> list[tuple[str, int]]:
         _run(
             [pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}", *args],
             env,
-            f"pg_dump of {_database_label(connection)} failed",
+            f"pg_dump of {_database_label(connection)} to {_final(target)} failed",
         )
     return counts
 
