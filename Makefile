@@ -86,7 +86,9 @@ test-postgres: postgres
 
 # Benchmarks: measured figures, not timed tests. Parts: import (SIZE_MB of generated text),
 # search (PASSAGES/QUOTES generated in SQLite and PostgreSQL, vs the bare query and tantivy),
-# pages (the site under wrk load at SIZE/100, SIZE/10 and SIZE passages, DURATION s a URL).
+# pages (the site under wrk load at SIZE/100, SIZE/10 and SIZE passages, DURATION s a URL),
+# bigsource (one generated BIG_MB source through the pages, the API, the admin, verify_corpus
+# and backup, on SQLite and PostgreSQL: time and peak RSS against issue #22's targets).
 BENCH_PART ?= pages
 SIZE_MB ?= 50
 PASSAGES ?= 1000000
@@ -97,6 +99,8 @@ SERVERS ?= gunicorn-sync
 BENCH_ARGS_import = --size-mb $(SIZE_MB)
 BENCH_ARGS_search = --passages $(PASSAGES) --quotes $(QUOTES) --reuse
 BENCH_ARGS_pages = --size $(SIZE) --duration $(DURATION) --servers $(SERVERS)
+BIG_MB ?= 20
+BENCH_ARGS_bigsource = --size-mb $(BIG_MB)
 
 # The pages part's load generator, from Debian.
 bench-deps:
@@ -108,7 +112,7 @@ $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
-bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search pages,$(BENCH_PART)),postgres) $(if $(filter pages,$(BENCH_PART)),bench-deps)
+bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search pages bigsource,$(BENCH_PART)),postgres) $(if $(filter pages,$(BENCH_PART)),bench-deps)
 	$(PY) -m bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) $(BENCH_ARGS_$(BENCH_PART))
 
 # The importer scored on hand-made gold standards (tests/ingest_eval, and unseen/: texts

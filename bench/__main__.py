@@ -96,6 +96,22 @@ def main(argv=None) -> int:
         p.add_argument("--rebuild", action="store_true", help="build even if a corpus matches")
     pages_build.add_argument("--engine", choices=["sqlite", "postgres"], required=True)
     pages_build.add_argument("--passages", type=int, required=True)
+    big = parts.add_parser(
+        "bigsource", help="one generated 20 MB source through every page, command and admin view"
+    )
+    big_worker = parts.add_parser("bigsource-worker", help="(internal) one database of bigsource")
+    for p in (big, big_worker):
+        p.add_argument("--size-mb", type=float, default=20.0)
+        p.add_argument("--requests", type=int, default=20, help="requests per URL")
+        p.add_argument(
+            "--pg-url",
+            default=None,
+            help="PostgreSQL bench database (its name must start with kb_bench); default "
+            "BENCH_BIGSOURCE_PG_URL or postgres://postgres@127.0.0.1:5432/kb_bench_bigsource",
+        )
+    big.add_argument("--backends", default="sqlite,postgres")
+    big_worker.add_argument("--backend", choices=["sqlite", "postgres"], required=True)
+    big_worker.add_argument("--out", required=True)
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
 
@@ -109,6 +125,18 @@ def main(argv=None) -> int:
             return load.build_worker(args)
         result = load.bench_pages(args)
         load.report_pages(result)
+    elif args.part in ("bigsource", "bigsource-worker"):
+        import os
+
+        from bench import bigsource
+
+        args.pg_url = args.pg_url or os.environ.get(
+            "BENCH_BIGSOURCE_PG_URL", bigsource.DEFAULT_PG_URL
+        )
+        if args.part == "bigsource-worker":
+            return bigsource.worker(args)
+        result = bigsource.bench_bigsource(args)
+        bigsource.report_bigsource(result)
     elif args.part == "import":
         from bench.importing import bench_import, report_import
 

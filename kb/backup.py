@@ -15,6 +15,7 @@ that cannot be reached) is a ``BackupError`` with a one-line message.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -44,6 +45,83 @@ LIBPQ_ENV = {
 
 class BackupError(Exception):
     """A backup or restore that cannot be done; the message is one line for the operator."""
+
+
+# What the database drivers say for a fault of the machine rather than of the data, and the
+# words an operator needs (SQLite's "database or disk is full" is a full disk nine times in
+# ten; PostgreSQL's "could not extend file" is always one).
+DATABASE_FAULTS = [
+    ("database or disk is full", "the disk is full"),
+    ("no space left on device", "the disk is full"),
+    ("could not extend file", "the disk is full"),
+    ("disk quota exceeded", "the disk quota is exceeded"),
+    ("attempt to write a readonly database", "the database file is read-only"),
+    ("read-only file system", "the file system is read-only"),
+    ("read-only transaction", "the database is read-only"),
+    ("unable to open database file", "cannot open the database file (missing, or no access)"),
+    ("disk i/o error", "a disk I/O error (a full or failing disk?)"),
+    ("readonly database", "the database file is read-only"),
+    ("no such table", "the database lacks this site's tables (run `manage.py migrate`?)"),
+]
+OS_FAULTS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EFBIG: "the file is too large for this file system or limit",
+}
+
+
+def read_only_reason(path) -> str:
+    """Why the file at ``path`` cannot be written, if it is read-only ("" if it can be)."""
+    path = Path(path)
+    folder = path.parent if path.parent.exists() else None
+    try:
+        if folder is not None and os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "the file system holding the database file is read-only"
+    except OSError:
+        return ""
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the database file is read-only"
+    if folder is not None and not os.access(folder, os.W_OK):
+        return "the database file's directory is read-only (SQLite writes its journal there)"
+    return ""
+
+
+def sqlite_file(connection) -> str:
+    """The SQLite database file of ``connection`` ("" for PostgreSQL or in-memory)."""
+    if connection.vendor != "sqlite":
+        return ""
+    name = str(connection.settings_dict["NAME"])
+    return "" if name == ":memory:" or "mode=memory" in name else name
+
+
+def describe_connection_fault(exc: BaseException, connection) -> str:
+    """``describe_fault`` for an error of ``connection``: SQLite's "unable to open database
+    file" is said more precisely when the file or its file system is read-only."""
+    database = sqlite_file(connection)
+    message = _first_line(exc).lower()
+    if database and ("unable to open" in message or "readonly" in message):
+        reason = read_only_reason(database)
+        if reason:
+            return f"{reason} ({database}: {_first_line(exc)})"
+    return describe_fault(exc)
+
+
+def describe_fault(exc: BaseException, where: str = "") -> str:
+    """One line naming an environment fault (disk full, read-only file …) for an operator,
+    with the driver's own words after it; ``where`` is the file concerned, if known."""
+    if isinstance(exc, OSError) and exc.errno in OS_FAULTS:
+        place = where or exc.filename or ""
+        named = OS_FAULTS[exc.errno]
+        return f"{named} ({place}: {exc.strerror})" if place else f"{named} ({exc.strerror})"
+    message = _first_line(exc)
+    lowered = message.lower()
+    for words, named in DATABASE_FAULTS:
+        if words in lowered:
+            return f"{named} ({where}: {message})" if where else f"{named} ({message})"
+    return f"{where}: {message}" if where else message
 
 
 @dataclass
@@ -161,9 +239,11 @@ def backup_database(path: Path, *, overwrite: bool = False, using: str = DEFAULT
             counts = _backup_postgres(connection, partial)
         os.replace(partial, path)
     except DatabaseError as exc:
-        raise BackupError(f"{_database_label(connection)}: {_first_line(exc)}") from None
+        raise BackupError(
+            f"{_database_label(connection)}: {describe_connection_fault(exc, connection)}"
+        ) from None
     except OSError as exc:
-        raise BackupError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+        raise BackupError(f"cannot write {path}: {describe_fault(exc, str(path))}") from None
     finally:
         partial.unlink(missing_ok=True)
     return Report(path, vendor, path.stat().st_size, counts)
@@ -186,9 +266,16 @@ def _backup_sqlite(connection, target: Path) -> list[tuple[str, int]]:
             }
             return count_rows(cursor, connection.ops.quote_name, existing)
         except sqlite3.Error as exc:
-            raise BackupError(f"{target}: SQLite backup failed ({exc})") from None
+            raise BackupError(
+                f"SQLite backup to {_final(target)} failed: {describe_fault(exc)}"
+            ) from None
     finally:
         copy.close()
+
+
+def _final(partial: Path) -> Path:
+    """The backup's own path, from the partial file written beside it."""
+    return partial.with_name(partial.name.removeprefix(".").removesuffix(".partial"))
 
 
 def _backup_postgres(connection, target: Path) -> list[tuple[str, int]]:
@@ -204,7 +291,7 @@ def _backup_postgres(connection, target: Path) -> list[tuple[str, int]]:
         _run(
             [pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}", *args],
             env,
-            f"pg_dump of {_database_label(connection)} failed",
+            f"pg_dump of {_database_label(connection)} to {_final(target)} failed",
         )
     return counts
 
@@ -238,7 +325,9 @@ def restore_database(path: Path, *, force: bool = False, using: str = DEFAULT_DB
         executor = MigrationExecutor(connection)
         missing = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except DatabaseError as exc:
-        raise BackupError(f"{_database_label(connection)}: {_first_line(exc)}") from None
+        raise BackupError(
+            f"{_database_label(connection)}: {describe_connection_fault(exc, connection)}"
+        ) from None
     if missing:
         report.notes.append(
             f"the backup predates {len(missing)} migration(s) of this code: run `manage.py migrate`"
@@ -278,7 +367,12 @@ def _restore_sqlite(connection, path: Path, force: bool) -> None:
         # The whole copy is one write transaction on the destination: all or nothing.
         source.backup(destination)
     except sqlite3.Error as exc:
-        raise BackupError(f"{path}: restore into {target} failed ({exc})") from None
+        said = describe_fault(exc)
+        if "unable to open" in str(exc) or "readonly" in str(exc):
+            said = read_only_reason(target) or said
+        raise BackupError(
+            f"restore of {path} into {target} failed, nothing was written: {said}"
+        ) from None
     finally:
         source.close()
         destination.close()
@@ -390,7 +484,8 @@ def _run(command: list[str], env: dict[str, str], failure: str) -> str:
     except OSError as exc:
         raise BackupError(f"{failure}: {exc}") from None
     if done.returncode != 0:
-        raise BackupError(f"{failure}: {_first_line(done.stderr, prefer='error:')}")
+        said = _first_line(done.stderr, prefer="error:")
+        raise BackupError(f"{failure}: {describe_fault(RuntimeError(said))}")
     return done.stdout
 
 

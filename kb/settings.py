@@ -285,11 +285,18 @@ if KB_NUM_PROXIES < 0:
 # is kb.clients's: REMOTE_ADDR, or behind DJANGO_NUM_PROXIES proxies the forwarded one.
 AXES_CLIENT_IP_CALLABLE = "kb.clients.client_address"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
+    # First: refuses an address over its own limit, whatever the username (kb.admin.login).
+    "kb.admin.login.AddressLimitBackend",
+    "axes.backends.AxesStandaloneBackend",  # then: refuses a locked-out pair before any check
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 10
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And one address, whatever the usernames it tries (ASVS L2, V2.2.1: spraying a password
+# over many accounts), within the same cool-off: kb.admin.login.AddressLimitBackend.
+KB_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+if KB_LOGIN_ADDRESS_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT must be 1 or more")
 _AXES_COOLOFF_MINUTES = env_int("DJANGO_AXES_COOLOFF_MINUTES", 30)
 if _AXES_COOLOFF_MINUTES < 0:
     raise ImproperlyConfigured("DJANGO_AXES_COOLOFF_MINUTES must be 0 or more")
@@ -297,6 +304,19 @@ if _AXES_COOLOFF_MINUTES < 0:
 AXES_COOLOFF_TIME = timedelta(minutes=_AXES_COOLOFF_MINUTES) if _AXES_COOLOFF_MINUTES else None
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+
+# Sessions (ASVS L2, V3.3): the admin's end after DJANGO_SESSION_IDLE_MINUTES without a
+# request (each request moves the end on) and when the browser closes, unless "remember me"
+# was ticked at login (kb.admin.login). The public pages set no session.
+_SESSION_IDLE_MINUTES = env_int("DJANGO_SESSION_IDLE_MINUTES", 120)
+if _SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("DJANGO_SESSION_IDLE_MINUTES must be 1 or more")
+SESSION_COOKIE_AGE = _SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# After login, a ``next`` refused as unsafe (another host) lands on the admin's index, not
+# on Django's default /accounts/profile/ (a 404 here): the admin is the only login.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Requests refused before any view parses them (kb.middleware.RequestLimitsMiddleware): a
 # query string longer than this is 414, one with more parameters 400. In front, gunicorn

@@ -201,6 +201,8 @@ PATHS = [
     "/api/sources/",
     "/api/sources/{slug}/",
     "/api/sources/{slug}/cite/",
+    "/api/sources/{slug}/passages/",
+    "/api/sources/{slug}/text/",
     "/api/passages/{id}/",
     "/api/quotes/",
     "/api/quotes/{id}/",

@@ -98,19 +98,38 @@ def test_it_serializes_the_source_list(client, small_corpus):
     }
 
 
-def test_it_serializes_a_source_with_its_text_and_passages(client, small_corpus):
+def test_it_serializes_a_source_with_the_addresses_of_its_text_and_passages(client, small_corpus):
     source = small_corpus.source
     body = get_json(client, "/api/sources/lei-jun-on-focus/")
-    assert set(body) == SOURCE_SUMMARY | {"text", "passages"}
-    assert body["text"] == source.text
-    assert [p["number"] for p in body["passages"]] == [1, 2, 3]
-    first, second = body["passages"][:2]
+    assert set(body) == SOURCE_SUMMARY | {"text_url", "passages_url"}
+    assert body["text_url"] == "/api/sources/lei-jun-on-focus/text/"
+    text = client.get(body["text_url"])
+    assert text.status_code == 200 and text["Content-Type"] == "text/plain; charset=utf-8"
+    assert b"".join(text.streaming_content).decode("utf-8") == source.text
+    assert body["passages_url"] == "/api/sources/lei-jun-on-focus/passages/"
+    page = get_json(client, body["passages_url"])
+    assert page["count"] == 3 and page["next"] is None
+    assert [p["number"] for p in page["results"]] == [1, 2, 3]
+    first, second = page["results"][:2]
     assert set(first) == PASSAGE
     assert first["speaker"] == {"name": "Fortune interviewer", "slug": "fortune-interviewer"}
     assert first["boilerplate"] is False
     assert second["html_url"] == "/sources/lei-jun-on-focus/#p-2"
-    for row in body["passages"]:
+    for row in page["results"]:
         assert source.text[row["start"] : row["end"]] == row["text"]
+
+
+def test_a_sources_passages_come_a_page_at_a_time_in_a_fixed_number_of_queries(
+    client, small_corpus, django_assert_max_num_queries
+):
+    url = "/api/sources/lei-jun-on-focus/passages/"
+    with django_assert_max_num_queries(6):
+        page = get_json(client, url + "?page_size=2")
+    assert page["count"] == 3 and [p["number"] for p in page["results"]] == [1, 2]
+    last = get_json(client, page["next"])
+    assert [p["number"] for p in last["results"]] == [3] and last["next"] is None
+    assert client.get(url + "?page=9").status_code == 404
+    assert client.get("/api/sources/no-such-source/passages/").status_code == 404
 
 
 def test_it_serializes_a_passage_with_its_quotes_and_neighbours(client, small_corpus):
@@ -488,8 +507,9 @@ def test_it_serves_every_endpoint_on_the_seeded_corpus(client, corpus):
             get_json(client, row["api_url"])
     for row in get_json(client, "/api/sources/")["results"]:
         source = get_json(client, row["api_url"])
-        assert len(source["passages"]) == row["passage_count"] > 0
-        get_json(client, f"/api/passages/{source['passages'][0]['id']}/")
+        passages = get_json(client, source["passages_url"])
+        assert passages["count"] == row["passage_count"] > 0
+        get_json(client, f"/api/passages/{passages['results'][0]['id']}/")
     for row in get_json(client, "/api/principles/")["results"]:
         get_json(client, f"/api/principles/{row['slug']}/")
 
@@ -532,3 +552,18 @@ def test_a_bad_page_says_why(client, small_corpus, page, why):
         body = client.get(url, {**params, "page": page})
         assert body.status_code == 404
         assert why in body.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url", ['https://example.com/a"b', "https://example.com/<script>", "https://example.com/a b"]
+)
+def test_a_source_url_must_be_a_uri(small_corpus, url):
+    from django.core.exceptions import ValidationError
+
+    source = small_corpus.source
+    source.url = url
+    with pytest.raises(ValidationError) as refused:
+        source.full_clean()
+    assert "url" in refused.value.message_dict
+    source.url = "https://example.com/a%22b%3Cscript%3E"
+    source.full_clean()

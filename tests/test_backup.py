@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -193,3 +194,80 @@ def test_backup_into_a_missing_directory_is_refused(db, tmp_path):
     with pytest.raises(CommandError, match="no such directory") as refused:
         backup(tmp_path / "nowhere" / "kb.backup")
     assert refused.value.returncode == 2
+
+
+# --- Faults of the machine: one line naming the fault, exit 2 --------------------------------
+
+
+def unshare_available() -> bool:
+    """Whether this process may mount in a mount namespace of its own (root in a container or
+    on a workstation): how the tests make a full disk and a read-only file system that no
+    other process sees."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", "mount -t tmpfs -o size=16k tmpfs /mnt"],
+        capture_output=True,
+    )
+    return probe.returncode == 0
+
+
+needs_mounts = pytest.mark.skipif(
+    not unshare_available(), reason="needs unshare --mount (root): mounts a tiny file system"
+)
+
+
+def manage_in_namespace(url: str, setup: str, *args: str):
+    """``manage.py *args`` against ``url`` in a mount namespace prepared by ``setup``."""
+    import subprocess
+    import sys
+
+    from scratch_db import BASE_DIR, subprocess_env
+
+    return subprocess.run(
+        ["unshare", "--mount", "sh", "-c", f'{setup} && exec "$@"', "sh", sys.executable]
+        + ["manage.py", *args],
+        cwd=BASE_DIR,
+        env=subprocess_env(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def migrated(scratch):
+    url = scratch.create("site")
+    done = manage(url, "migrate", "--noinput", "-v0")
+    assert done.returncode == 0, done.stderr
+    return url
+
+
+@needs_mounts
+def test_a_backup_onto_a_full_disk_says_so_in_one_line(migrated, tmp_path):
+    full = tmp_path / "full"
+    full.mkdir()
+    done = manage_in_namespace(
+        migrated, f"mount -t tmpfs -o size=16k tmpfs {full}", "backup", str(full / "kb.backup")
+    )
+    line = single_line_error(done)
+    assert "the disk is full" in line, line
+    assert "kb.backup" in line
+
+
+@needs_mounts
+def test_a_restore_into_a_read_only_database_file_says_so_in_one_line(migrated, tmp_path):
+    if vendor() != "sqlite":
+        pytest.skip("a SQLite database file (PostgreSQL's files are the server's)")
+    from scratch_db import sqlite_path
+
+    saved = tmp_path / "kb.backup"
+    assert manage(migrated, "backup", str(saved)).returncode == 0
+    folder = Path(sqlite_path(migrated)).parent
+    read_only = f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder}"
+    done = manage_in_namespace(migrated, read_only, "restore", "--force", str(saved))
+    line = single_line_error(done)
+    assert "read-only" in line, line

@@ -67,7 +67,9 @@ TEXT_PAYLOADS = [
 TEMPLATE_PAYLOADS = ["{{ settings.SECRET_KEY }}", "{% debug %}"]
 
 TITLE = "Hostile <script>alert('title')</script> interview"
-URL = "https://example.com/hostile?q=\"><script>alert('url')</script>"
+# A source's address must be a URI (kb.models.uri_character_problem): no raw '"', '<' or
+# '>'; what a URI may hold still tries to end an attribute (the single quote) or a script.
+URL = "https://example.com/hostile?q=';alert('url');'&r=%22%3E%3Cscript%3Ealert('url')"
 AUTHOR = "<img src=x onerror=alert('author')>"
 PUBLISHER = "</script><script>alert('publisher')</script>"
 
@@ -626,9 +628,16 @@ def test_it_answers_every_api_endpoint_with_json_holding_the_payloads_as_text(cl
         assert response["X-Content-Type-Options"] == "nosniff"
         if "/export." in path:
             continue  # text/csv and application/jsonl: test_it_exports_text_…
+        if path.endswith("/text/"):  # a source's text: plain text, never HTML
+            assert response["Content-Type"] == "text/plain; charset=utf-8", path
+            assert TEXT_PAYLOADS[4] in b"".join(response.streaming_content).decode(), path
+            checked += 1
+            continue
         assert response["Content-Type"] == "application/json", path
         prefix = next(p for p in expected if path.startswith(p))
         words = TITLE if path.endswith("/cite/") else expected[prefix]  # cites name the source
+        if path.endswith("/passages/"):  # a source's passages
+            words = TEXT_PAYLOADS[4]
         assert any(words in text for text in strings(response.json())), path
         checked += 1
     assert checked == len(PATHS) - 2

@@ -136,3 +136,33 @@ def test_every_drift_is_listed_not_just_the_first(corpus):
     lines = failed.value.stderr.splitlines()
     for message in expected:
         assert any(message in line for line in lines), message
+
+
+# --- The exit status, as a script sees it (manage.py in a subprocess) ------------------------
+
+
+def test_its_exit_status_says_verified_or_could_not_run(tmp_path):
+    from scratch_db import manage
+
+    database = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    assert manage(database, "migrate", "--noinput", "-v0").returncode == 0
+    done = manage(database, "verify_corpus")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Corpus verified")
+    # A database that cannot be opened: exit 2, one line naming the fault, no traceback.
+    done = manage(f"sqlite:///{tmp_path / 'missing' / 'kb.sqlite3'}", "verify_corpus")
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert "verify_corpus could not run: cannot open the database file" in lines[0]
+
+
+def test_it_shows_its_progress_when_asked(corpus, capsys):
+    call_command("verify_corpus", progress="always", stdout=StringIO())
+    bar = capsys.readouterr().err
+    assert "Verifying 2 source(s)" in bar and "100%" in bar, bar
+
+
+def test_it_shows_no_progress_bar_when_told_not_to(corpus, capsys):
+    call_command("verify_corpus", progress="never", stdout=StringIO())
+    assert "Verifying" not in capsys.readouterr().err

@@ -135,12 +135,12 @@ def test_a_merged_themes_address_leads_to_the_theme_it_was_merged_into(client, s
 
 
 def test_the_migration_finds_every_earlier_slug_in_the_history(client, small_corpus):
-    """0014_history_redirects_from_history, run on today's history: the same answers."""
+    """0015_history_redirects_from_history, run on today's history: the same answers."""
     from importlib import import_module
 
     from django.apps import apps
 
-    migration = import_module("kb.migrations.0014_history_redirects_from_history")
+    migration = import_module("kb.migrations.0015_history_redirects_from_history")
     first = renamed(small_corpus.lei, "lei-jun-2")
     renamed(small_corpus.lei, "lei-jun-xiaomi")
     old_theme = renamed(small_corpus.focus, "concentration")

@@ -359,3 +359,96 @@ def test_it_accepts_ordinary_filters(client, small_corpus):
 def test_it_refuses_a_form_with_a_thousand_and_one_fields(client, db):
     data = {f"field{i}": "x" for i in range(1001)}
     assert client.post("/admin/login/", data).status_code == 400
+
+
+# --- One address over many usernames, sessions (kb.admin.login) ------------------------------
+
+
+def test_it_locks_out_an_address_trying_many_usernames(client, editor, settings):
+    assert settings.KB_LOGIN_ADDRESS_FAILURE_LIMIT == 30
+    for n in range(30):  # three failures each for ten usernames: no pair reaches ten
+        fail(client, 1, f"user-{n % 10}", "10.0.0.9")
+    response = log_in(client, "editor", PASSWORD, "10.0.0.9")
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.content.decode()
+    assert client.get("/admin/").status_code == 302  # not signed in
+    # Another address is not concerned.
+    assert log_in(client, "editor", PASSWORD, "10.0.0.10").status_code == 302
+
+
+def test_an_address_under_its_limit_still_logs_in(client, editor):
+    for n in range(29):
+        fail(client, 1, f"user-{n % 10}", "10.0.0.9")
+    assert log_in(client, "editor", PASSWORD, "10.0.0.9").status_code == 302
+
+
+def session_cookie(response):
+    from django.conf import settings
+
+    return response.cookies[settings.SESSION_COOKIE_NAME]
+
+
+def test_without_remember_me_the_session_ends_with_the_browser_and_when_idle(client, editor):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    response = log_in(client, "editor", PASSWORD)
+    assert response.status_code == 302
+    cookie = session_cookie(response)
+    assert cookie["max-age"] == "" and cookie["expires"] == ""  # a browser-session cookie
+    session = Session.objects.get()
+    idle = (session.expire_date - timezone.now()).total_seconds()
+    assert 2 * 3600 - 60 < idle <= 2 * 3600
+    assert client.get("/admin/").status_code == 200
+    # Two hours without a request: the session is over.
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_with_remember_me_the_cookie_outlives_the_browser_but_not_the_idle_time(client, editor):
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "editor", "password": PASSWORD, "remember_me": "on"},
+    )
+    assert response.status_code == 302
+    assert session_cookie(response)["max-age"] == 2 * 3600
+
+
+def test_each_request_moves_the_idle_end_on(client, editor):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    log_in(client, "editor", PASSWORD)
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    assert client.get("/admin/").status_code == 200
+    assert Session.objects.get().expire_date > timezone.now() + timedelta(minutes=110)
+
+
+def test_the_login_page_offers_remember_me(client, db):
+    page = client.get("/admin/login/").content.decode()
+    assert 'name="remember_me"' in page and "Remember me" in page
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/admin/", "javascript:alert(1)"]
+)
+def test_after_login_a_refused_next_lands_on_the_admin_index(client, editor, next_url):
+    response = client.post(
+        "/admin/login/",
+        {"username": "editor", "password": PASSWORD, "next": next_url},
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_it_reads_the_session_idle_time_and_the_address_limit_from_the_environment():
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_AGE, s.KB_LOGIN_ADDRESS_FAILURE_LIMIT)"
+    assert (
+        settings_in_subprocess(
+            code, DJANGO_SESSION_IDLE_MINUTES="15", DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT="50"
+        )
+        == "900 50"
+    )
+    result = manage("check", DJANGO_SESSION_IDLE_MINUTES="0")
+    assert result.returncode != 0 and "DJANGO_SESSION_IDLE_MINUTES" in result.stderr

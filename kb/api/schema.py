@@ -33,7 +33,8 @@ VALIDATION_ERRORS = dict[str, list[str]]
 ERRORS = {
     "400": OpenApiResponse(
         VALIDATION_ERRORS,
-        description="A malformed parameter: the body names each one with its messages, "
+        description="A malformed parameter, or a slug naming nothing (an unknown speaker, "
+        "theme or source): the body names each one with its messages, "
         'e.g. {"year": ["Enter a year as a whole number, such as 2014."]}.',
     ),
     "401": OpenApiResponse(ErrorDetailSerializer, description="An invalid or inactive token."),
@@ -53,6 +54,15 @@ MOVED = OpenApiResponse(
 
 
 class AutoSchema(openapi.AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            # The search reads an empty value as no choice too (kb.api.search).
+            search = self.path.rstrip("/").endswith("/search")
+            for parameter in operation.get("parameters", []):
+                declare_bounds_and_empty_values(parameter, search=search)
+        return operation
+
     def get_filter_backends(self):
         # The filters are documented explicitly (QUOTE_FILTERS, SOURCE_FILTERS below, checked
         # against the FilterSets by the tests) rather than guessed from the FilterSets.
@@ -69,6 +79,32 @@ class AutoSchema(openapi.AutoSchema):
             if getattr(self.view, "answers_moved_slugs", False) and "{slug}" in self.path:
                 responses["301"] = self._get_response_for_code(MOVED, "301")
         return responses
+
+
+def declare_bounds_and_empty_values(parameter: dict, *, search: bool = False) -> None:
+    """What the API really accepts, said in the schema (schemathesis holds it to it):
+    ``page`` from 1, ``page_size`` from 1 to its maximum, years within YearField's bounds,
+    no NUL in a text, and an empty value (``?year=``) for ``page``, ``page_size`` and every
+    filter, read as no filter or the default (django-filter and kb.api.pagination)."""
+    if parameter.get("in") != "query":
+        return
+    name, schema = parameter["name"], parameter.setdefault("schema", {})
+    # No NUL in any text (kb.api.views.SafeInputMixin refuses it: PostgreSQL cannot compare
+    # it), in a single value or in each of a repeated parameter's.
+    for text in (schema, schema.get("items") or {}):
+        if text.get("type") == "string" and "enum" not in text:
+            text.setdefault("pattern", NO_NUL)
+    if name == Pages.page_query_param:
+        # ``page=`` is the first page (DRF reads an empty page number as 1).
+        schema["minimum"] = 1
+        parameter["allowEmptyValue"] = True
+        return
+    if name == Pages.page_size_query_param:
+        schema.update(minimum=1, maximum=Pages.max_page_size)
+    if name in YEARS and not search:
+        schema.update(minimum=YEAR_MIN, maximum=YEAR_MAX)
+    if search or name in EMPTY_MEANS_NOTHING:
+        parameter["allowEmptyValue"] = True
 
 
 PAGE = OpenApiParameter("page", OpenApiTypes.INT, description=PAGE_DESCRIPTION)
@@ -119,3 +155,16 @@ SOURCE_FILTERS = [
     OpenApiParameter("speaker", str, description="A person's slug: sources where they speak."),
     OpenApiParameter("title", str, description="Words in the title (case-insensitive)."),
 ]
+
+NO_NUL = "^[^\\x00]*$"
+
+# kb.filters.YearField's bounds (a PositiveSmallIntegerField): outside them, a 400.
+YEAR_MIN, YEAR_MAX = 0, 32767
+YEARS = {"year", "year_min", "year_max"}
+
+# The parameters for which an empty value is no choice (no filter, the default page size).
+EMPTY_MEANS_NOTHING = {
+    Pages.page_size_query_param,
+    *(parameter.name for parameter in QUOTE_FILTERS),
+    *(parameter.name for parameter in SOURCE_FILTERS),
+}

@@ -89,29 +89,26 @@ def _user(serializer):
 
 
 class SourceDetailSerializer(SourceSummarySerializer):
-    """The source's text and passages. Readers never see page chrome: boilerplate passages
-    are left out and their characters blanked in ``text`` (same length, so every offset
-    still indexes it); staff get the stored original."""
+    """A source and the addresses of its text and of its passages: a few hundred bytes
+    whatever the size of the source (a book-length one has 20 MB and tens of thousands of
+    passages, each read from its own endpoint)."""
 
-    text = serializers.SerializerMethodField()
-    passages = serializers.SerializerMethodField()
+    text_url = serializers.SerializerMethodField(
+        help_text="The API address of the source's text (plain text; readers get page "
+        "chrome blanked, the same length, so every offset indexes it)."
+    )
+    passages_url = serializers.SerializerMethodField(
+        help_text="The API address of the source's passages, in order, paginated."
+    )
 
     class Meta(SourceSummarySerializer.Meta):
-        fields = [*SourceSummarySerializer.Meta.fields, "text", "passages"]
+        fields = [*SourceSummarySerializer.Meta.fields, "text_url", "passages_url"]
 
-    def _passages(self, source) -> list:
-        # The view prefetched exactly the passages this user may see (visible_to).
-        return list(source.passages.all())
+    def get_text_url(self, source) -> str:
+        return api_path("source-text", slug=source.slug)
 
-    def get_text(self, source) -> str:
-        user = _user(self)
-        if user is not None and user.is_staff:
-            return source.text
-        return source.text_without_boilerplate()
-
-    @extend_schema_field(PassageSerializer(many=True))
-    def get_passages(self, source) -> list:
-        return PassageSerializer(self._passages(source), many=True, context=self.context).data
+    def get_passages_url(self, source) -> str:
+        return api_path("source-passages", slug=source.slug)
 
 
 class PassageDetailSerializer(PassageSerializer):

@@ -9,8 +9,14 @@ annotations (extend_schema) document what each endpoint answers, errors included
 """
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    StreamingHttpResponse,
+)
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -35,7 +41,7 @@ from kb.api.pagination import PAGE_SIZE_PARAM, Pages
 from kb.api.schema import QUOTE_FILTERS, SOURCE_FILTERS
 from kb.cache import FRAGMENT_SECONDS, fragment_key
 from kb.filters import QuoteFilter, SourceFilter, quote_filterset
-from kb.models import Claim, Passage, Person, Principle, Quote, Source, Status, Theme
+from kb.models import Claim, Passage, Person, Principle, Quote, Source, Theme
 
 
 class SafeInputMixin:
@@ -184,38 +190,50 @@ def citation(request, obj) -> dict:
     return body
 
 
+# A source's text is sent in pieces of this many characters (never a second whole copy).
+TEXT_CHUNK_CHARS = 1 << 20
+
+
 def themes_by_name():
     return Prefetch("themes", queryset=Theme.objects.order_by("name").only("id", "slug"))
 
 
+class FirstRenderer(BaseContentNegotiation):
+    """An export (CSV, JSON Lines) or a source's text is that whatever the Accept header;
+    its errors are JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 @extend_schema_view(
     list=extend_schema(summary="Sources", parameters=SOURCE_FILTERS),
-    retrieve=extend_schema(summary="A source, its original text and its numbered passages"),
+    retrieve=extend_schema(summary="A source (its text: text_url; its passages: passages_url)"),
 )
 class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
-    """Sources stored whole; the detail has the original text and its numbered passages."""
+    """Sources stored whole; the detail links to the original text (plain text, streamed)
+    and to its passages, a page at a time (a book-length source has tens of thousands):
+    a detail is a few hundred bytes whatever the size of the source."""
 
     lookup_field = "slug"
     filterset_class = SourceFilter
 
     def get_queryset(self):
-        # An explicit order: Meta.ordering is dropped from a query with GROUP BY.
         # Readers count the passages they are shown (no page chrome); staff count them all.
+        # The counts are subqueries (with_counts): one row a source, never a join.
         staff = self.request.user.is_staff
+        if self.action in ("cite", "passages"):
+            return Source.objects.defer("text", "notes")
+        if self.action == "text":
+            return Source.objects.defer("notes")
         sources = (
             Source.objects.with_counts(include_boilerplate=staff)
             .annotate(superseded_by_slug=F("superseded_by__slug"))
             .order_by(F("year").desc(nulls_last=True), "title")
         )
-        if self.action == "retrieve":
-            passages = (
-                Passage.objects.visible_to(self.request.user)
-                .select_related("speaker")
-                .order_by("number")
-            )
-            return sources.prefetch_related(Prefetch("passages", queryset=passages))
-        if self.action == "cite":
-            return Source.objects.defer("text", "notes")
         return sources.defer("text", "notes")
 
     def get_serializer_class(self):
@@ -223,6 +241,8 @@ class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
             return serializers.SourceDetailSerializer
         if self.action == "cite":
             return serializers.CitationSerializer
+        if self.action == "passages":
+            return serializers.PassageSerializer
         return serializers.SourceSummarySerializer
 
     @extend_schema(
@@ -236,6 +256,57 @@ class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
         """The source cited in one style: APA, Chicago, BibTeX or a CSL-JSON item."""
         # ``format``: the router also routes cite.json and cite.api (format suffixes).
         return Response(citation(request, self.get_object()))
+
+    @extend_schema(
+        summary="A source's original text, as plain text",
+        responses={
+            (200, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The text exactly as stored, UTF-8, streamed; for readers, page "
+                "chrome (boilerplate passages) blanked with spaces, line breaks kept, so every "
+                "offset of the API still indexes it.",
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        url_path="text",
+        filterset_class=None,
+        renderer_classes=[JSONRenderer],  # for the errors: the text is a streamed response
+        content_negotiation_class=FirstRenderer,
+    )
+    def text(self, request, slug=None, format=None):
+        """The source's text; readers get page chrome blanked (same length, same offsets)."""
+        source = self.get_object()
+        text = source.text if request.user.is_staff else source.text_without_boilerplate()
+
+        def chunks():
+            for at in range(0, len(text), TEXT_CHUNK_CHARS):
+                yield text[at : at + TEXT_CHUNK_CHARS].encode("utf-8")
+
+        return StreamingHttpResponse(chunks(), content_type="text/plain; charset=utf-8")
+
+    @extend_schema(
+        summary="A source's passages, in order, a page at a time",
+        responses=serializers.PassageSerializer(many=True),
+    )
+    @action(detail=True, url_path="passages", filterset_class=None)
+    def passages(self, request, slug=None, format=None):
+        """The numbered passages of a source in order (readers: without page chrome),
+        ``page_size`` at a time: each one's text is ``source.text[start:end]``."""
+        source = self.get_object()
+        rows = (
+            Passage.objects.visible_to(request.user)
+            .filter(source=source)
+            .select_related("speaker")
+            .defer("search_vector")
+            .order_by("number")
+        )
+        page = self.paginate_queryset(rows)
+        for passage in page:
+            passage.source = source  # html_url names the source: no query a row
+        data = serializers.PassageSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(data.data)
 
 
 @extend_schema_view(retrieve=extend_schema(summary="A passage, its quotes and its neighbours"))
@@ -300,16 +371,6 @@ class QuoteViewSet(ReadOnlyViewSet):
         body = citation(request, quote)
         body["fragment_url"] = citations.text_fragment_url(quote.source.url, quote.text)
         return Response(body)
-
-
-class FirstRenderer(BaseContentNegotiation):
-    """An export is CSV or JSON Lines whatever the Accept header (its errors are JSON)."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class QuoteExport(HttpCachingMixin, SafeInputMixin, APIView):
@@ -398,12 +459,19 @@ class ThemeViewSet(MovedSlugMixin, ReadOnlyViewSet):
     serializer_class = serializers.ThemeSerializer
 
     def get_queryset(self):
+        # Subqueries, not two many-to-many joins at once (quotes × principles per theme).
+        quotes = Quote.objects.published().filter(themes=OuterRef("pk"))
+        principles = Principle.objects.published().filter(themes=OuterRef("pk"))
         return Theme.objects.annotate(
-            quote_count=Count("quotes", filter=Q(quotes__status=Status.PUBLISHED), distinct=True),
-            principle_count=Count(
-                "principles", filter=Q(principles__status=Status.PUBLISHED), distinct=True
-            ),
+            quote_count=count_of(quotes, "themes"),
+            principle_count=count_of(principles, "themes"),
         ).order_by("name")
+
+
+def count_of(rows, group: str) -> Coalesce:
+    """``COUNT(*)`` of ``rows`` (filtered on an ``OuterRef``) as a scalar subquery."""
+    counted = rows.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class PersonViewSet(MovedSlugMixin, ReadOnlyViewSet):
@@ -413,12 +481,9 @@ class PersonViewSet(MovedSlugMixin, ReadOnlyViewSet):
     serializer_class = serializers.PersonSerializer
 
     def get_queryset(self):
+        quotes = Quote.objects.published().filter(speaker=OuterRef("pk"))
         return (
             Person.objects.published()
-            .annotate(
-                quote_count=Count(
-                    "quotes", filter=Q(quotes__status=Status.PUBLISHED), distinct=True
-                )
-            )
+            .annotate(quote_count=count_of(quotes, "speaker"))
             .order_by("name")
         )

@@ -8,6 +8,10 @@ from kb.backup import BackupError, backup_database
 
 
 class Command(BaseCommand):
+    # An operator's command, run after every restore and from cron: the system checks
+    # (URLs, templates, admin: 2 s of imports) are `manage.py check`'s job.
+    requires_system_checks = []
+
     help = (
         "Back up the database DATABASE_URL names to PATH: a SQLite file (online backup API) "
         "or a pg_dump custom-format archive."

@@ -9,6 +9,10 @@ from kb.backup import BackupError, restore_database
 
 
 class Command(BaseCommand):
+    # An operator's command, run after every restore and from cron: the system checks
+    # (URLs, templates, admin: 2 s of imports) are `manage.py check`'s job.
+    requires_system_checks = []
+
     help = (
         "Restore a backup made by `manage.py backup` into the database DATABASE_URL names. "
         "Refuses to overwrite a database holding data unless --force."
