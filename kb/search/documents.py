@@ -55,6 +55,10 @@ SCHEMA_VERSION = 1
 
 TYPES = ("quote", "passage", "principle", "source")
 ANALYZER = "kb"
+# Every searched word again, unstemmed and without positions: what a prefix (``pric*``)
+# and a misspelt word (searched fuzzily) are compared with, as typed words, not stems.
+WORDS_FIELD = "words"
+WORDS_ANALYZER = "kb_words"
 KEY_FIELD = "key"
 # The fields searched, by type, with their boosts: a quote matching in its own words ranks
 # above one matching through a theme or its speaker.
@@ -118,6 +122,18 @@ def analyzer() -> tantivy.TextAnalyzer:
     )
 
 
+@cache
+def unstemmed_analyzer() -> tantivy.TextAnalyzer:
+    """The ``kb`` analyzer without its stemmer: what a prefix (``pric*``) is compared as."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN))
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_LENGTH))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
 def analyze(text: str) -> list[str]:
     """The index terms of ``text`` (folded, then analysed as the index analyses it)."""
     return analyzer().analyze(fold(text))
@@ -129,8 +145,9 @@ def tokens(text: str) -> list[tantivy.Token]:
 
 
 def register_analyzers(index: tantivy.Index) -> None:
-    """Register the ``kb`` analyzer on ``index``: needed before writing or searching."""
+    """Register the analyzers on ``index``: needed before writing or searching."""
     index.register_tokenizer(ANALYZER, analyzer())
+    index.register_tokenizer(WORDS_ANALYZER, unstemmed_analyzer())
 
 
 def build_schema() -> tantivy.Schema:
@@ -140,6 +157,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_unsigned_field("id", indexed=True, fast=True)
     for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name=ANALYZER)
+    builder.add_text_field(WORDS_FIELD, tokenizer_name=WORDS_ANALYZER, index_option="basic")
     for name in ("theme", "speaker", "source", "year"):
         builder.add_unsigned_field(name, indexed=True, fast=True)
     builder.add_text_field("kind", fast=True, tokenizer_name="raw")
@@ -204,7 +222,9 @@ def _document(doc_type: str, pk: int, **fields) -> tantivy.Document:
     for name in TEXT_FIELDS:
         for value in fields.get(name) or ():
             if value:
-                doc.add_text(name, fold(value))
+                folded = fold(value)
+                doc.add_text(name, folded)
+                doc.add_text(WORDS_FIELD, folded)
     for name in ("theme", "speaker", "source"):
         for value in sorted(set(fields.get(name) or ())):
             doc.add_unsigned(name, value)
