@@ -693,7 +693,8 @@ def filter_quotes(queryset: QuerySet, raw: str) -> QuerySet:
 
 
 def _all_ids(searcher, query, limit: int | None = None) -> list[int]:
-    count = searcher.search(query, limit=0, count=True).count if limit is None else limit
+    # tantivy panics on a limit of 0: count with one.
+    count = searcher.search(query, limit=1, count=True).count if limit is None else limit
     if not count:
         return []
     result = searcher.search(query, limit=count, count=False)
@@ -709,9 +710,11 @@ def _like(kind: str, texts: dict[str, list[str]], exclude: int, limit: int) -> l
 
     searcher = _open_searcher()
     schema = _schema()
-    fields = [
-        (name, documents.fold(text)) for name, values in texts.items() for text in values if text
-    ]
+    fields = {
+        name: [documents.fold(text) for text in values if text]
+        for name, values in texts.items()
+        if any(values)
+    }
     if not fields:
         return []
     like = tantivy.Query.more_like_this_document_fields_query(
