@@ -236,6 +236,7 @@ def test_drafts_boilerplate_and_superseded_are_not_found(small_corpus, search_in
 
 
 def test_the_database_is_checked_again_before_the_index_follows(small_corpus, search_index):
+    search_index.pause()
     Quote.objects.filter(pk=small_corpus.q_price.pk).update(status=Status.DRAFT)
     Passage.objects.filter(pk=small_corpus.p_price.pk).update(is_boilerplate=True)
     results = search.search("sincerity")  # the index still has both
