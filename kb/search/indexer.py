@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tantivy
-from django.db import DEFAULT_DB_ALIAS, close_old_connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 
 from kb.search import documents
 from kb.search.index import (
@@ -190,6 +190,9 @@ class Indexer:
             if "No space left" in str(exc) or "Permission denied" in str(exc):
                 raise IndexFault(describe_os_error(exc, self.root)) from None
             raise
+        except BaseException:
+            self.writer.rollback()  # half a batch is never committed with the next one
+            raise
         ids = [row[0] for row in rows]
         for start in range(0, len(ids), 500):
             outbox.filter(id__in=ids[start : start + 500]).delete()
@@ -228,7 +231,14 @@ class Indexer:
                 self._close_writer()
                 self._open()
             close_old_connections()  # a dropped database connection is opened again
-            done = self.apply_once()
+            try:
+                done = self.apply_once()
+            except DatabaseError as exc:
+                # The database is down or restarting: nothing was deleted, try again.
+                log.warning("The database is unavailable (%s); retrying", exc)
+                connections[self.using].close()
+                time.sleep(max(interval, 1.0))
+                continue
             if done.rows:
                 log.info(
                     "Applied %d outbox rows (%d documents) in %.0f ms",
