@@ -25,7 +25,8 @@ principle's the speakers of the passages its claims cite), ``source`` (for a pri
 the sources it cites), ``kind`` and ``year`` (the source's).
 
 Text is folded before it is analysed (``fold``): traditional Chinese characters to
-simplified (OpenCC's character table) and full-width forms to ASCII, one character for
+simplified (OpenCC's character table, shipped as kb/search/fold_table.json) and
+full-width forms to ASCII, one character for
 one character, so offsets into the folded text are offsets into the original (the
 highlighter relies on it). The analyzer ``kb`` then cuts letters-and-digits runs into
 words and every CJK character into one token (a word of several characters is searched as
@@ -41,11 +42,13 @@ deletes its own document only: a trigger on a delete also names the row's parent
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import cache
 from itertools import islice
+from pathlib import Path
 
 import tantivy
 
@@ -83,20 +86,15 @@ TOKEN_PATTERN = f"[{CJK_RANGES}]|[\\p{{L}}\\p{{N}}\\p{{M}}&&[^{CJK_RANGES}]]+"
 # --- Text analysis -------------------------------------------------------------------------
 
 
+FOLD_TABLE_FILE = Path(__file__).with_name("fold_table.json")
+
+
 @cache
 def _fold_table() -> dict[int, str]:
-    """Traditional to simplified Chinese, full-width to ASCII: one character for one."""
-    import opencc
-
-    table: dict[int, str] = {}
-    chars = [chr(c) for c in range(0x3400, 0x4DC0)] + [chr(c) for c in range(0x4E00, 0xA000)]
-    chars += [chr(c) for c in range(0xF900, 0xFB00)]
-    # One character a line: OpenCC converts each alone (its phrase table needs neighbours).
-    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
-    if len(converted) == len(chars):
-        for before, after in zip(chars, converted, strict=True):
-            if len(after) == 1 and after != before:
-                table[ord(before)] = after
+    """Traditional to simplified Chinese (OpenCC's character table, shipped as data:
+    scripts/make_fold_table.py), full-width forms to ASCII: one character for one."""
+    chars = json.loads(FOLD_TABLE_FILE.read_text(encoding="utf-8"))
+    table = {ord(before): after for before, after in chars.items()}
     for code in range(0xFF01, 0xFF5F):  # full-width ASCII (ＡＢＣ, ０１２)
         table[code] = unicodedata.normalize("NFKC", chr(code))
     table[0x3000] = " "  # ideographic space
@@ -106,7 +104,7 @@ def _fold_table() -> dict[int, str]:
 def fold(text: str) -> str:
     """``text`` with traditional characters simplified and full-width forms made ASCII,
     the same length (so offsets still index the original)."""
-    return text.translate(_fold_table())
+    return text if text.isascii() else text.translate(_fold_table())
 
 
 @cache
@@ -219,20 +217,26 @@ def _document(doc_type: str, pk: int, **fields) -> tantivy.Document:
     doc.add_text(KEY_FIELD, f"{doc_type}:{pk}")
     doc.add_text("type", doc_type)
     doc.add_unsigned("id", pk)
-    for name in TEXT_FIELDS:
-        for value in fields.get(name) or ():
-            if value:
-                folded = fold(value)
-                doc.add_text(name, folded)
-                doc.add_text(WORDS_FIELD, folded)
-    for name in ("theme", "speaker", "source"):
-        for value in sorted(set(fields.get(name) or ())):
-            doc.add_unsigned(name, value)
-    if fields.get("kind"):
-        doc.add_text("kind", fields["kind"])
-    if fields.get("year"):
-        doc.add_unsigned("year", fields["year"])
+    for name, values in fields.items():
+        if name in FACET_IDS:
+            for value in set(values):
+                doc.add_unsigned(name, value)
+        elif name == "kind":
+            if values:
+                doc.add_text("kind", values)
+        elif name == "year":
+            if values:
+                doc.add_unsigned("year", values)
+        else:
+            for value in values:
+                if value:
+                    folded = fold(value)
+                    doc.add_text(name, folded)
+                    doc.add_text(WORDS_FIELD, folded)
     return doc
+
+
+FACET_IDS = frozenset(("theme", "speaker", "source"))
 
 
 def _source_facets(lookups: _Lookups, source_id: int) -> dict:
@@ -240,22 +244,57 @@ def _source_facets(lookups: _Lookups, source_id: int) -> dict:
     return {"source": [source_id], "kind": kind, "year": year}
 
 
-def _quote_documents(ids: list[int], lookups: _Lookups):
+# Rows are read either by ids (a change's rows) or by source (every passage and quote of
+# changed sources: a rebuild). Ids in a batch are mostly consecutive: read as a range when
+# they nearly fill it (Django builds a 1,000-value IN list in tens of milliseconds).
+SOURCES_AT_ONCE = 50
+
+
+def _where_ids(ids: list[int]) -> dict:
+    low, high = min(ids), max(ids)
+    if high - low < 2 * len(ids):
+        return {"pk__gte": low, "pk__lte": high}
+    return {"pk__in": ids}
+
+
+def _selections(ids: list[int] | None, sources: list[int] | None):
+    """``(filter, wanted ids or None, filter of the related rows by source or None)`` a
+    batch at a time."""
+    if ids:
+        for chunk in _batches(sorted(ids)):
+            yield _where_ids(chunk), set(chunk)
+    for chunk in _batches(sorted(sources or ()), SOURCES_AT_ONCE):
+        yield {"source_id__in": chunk}, None
+
+
+def _quote_documents(lookups: _Lookups, ids=None, sources=None):
     from kb.models import Quote, Status
 
-    for chunk in _batches(ids):
-        rows = Quote.objects.filter(pk__in=chunk, status=Status.PUBLISHED).values_list(
-            "id", "text", "speaker_id", "source_id"
-        )
+    by_id = set(ids or ())  # built by id already: not again by source
+    for where, wanted in _selections(ids, sources):
+        rows = [
+            row
+            for row in Quote.objects.filter(**where)
+            .order_by()
+            .values_list("id", "text", "speaker_id", "source_id", "status")
+            if (row[0] in wanted if wanted is not None else row[0] not in by_id)
+        ]
         themes = defaultdict(list)
-        for quote, theme in Quote.themes.through.objects.filter(quote_id__in=chunk).values_list(
+        if wanted is None:
+            by = {"quote__" + key: value for key, value in where.items()}
+        else:
+            by = {"quote_id__in": [row[0] for row in rows]}
+        for quote, theme in Quote.themes.through.objects.filter(**by).values_list(
             "quote_id", "theme_id"
         ):
             themes[quote].append(theme)
-        found = set()
         lookups.load_sources(row[3] for row in rows)
-        for pk, text, speaker, source in rows:
+        found = set()
+        for pk, text, speaker, source, status in rows:
             found.add(pk)
+            if status != Status.PUBLISHED:
+                yield f"quote:{pk}", None
+                continue
             yield (
                 f"quote:{pk}",
                 _document(
@@ -269,35 +308,40 @@ def _quote_documents(ids: list[int], lookups: _Lookups):
                     **_source_facets(lookups, source),
                 ),
             )
-        for pk in chunk:
-            if pk not in found:
-                yield f"quote:{pk}", None
+        for pk in sorted((wanted or set()) - found):
+            yield f"quote:{pk}", None
 
 
-def _passage_documents(ids: list[int], lookups: _Lookups):
+def _passage_documents(lookups: _Lookups, ids=None, sources=None):
     from kb.models import Passage, Quote, Status
 
-    for chunk in _batches(ids):
-        rows = list(
-            Passage.objects.filter(pk__in=chunk, is_boilerplate=False).values_list(
-                "id", "text", "speaker_id", "source_id"
-            )
-        )
+    by_id = set(ids or ())  # built by id already: not again by source
+    for where, wanted in _selections(ids, sources):
+        rows = [
+            row
+            for row in Passage.objects.filter(**where)
+            .order_by()
+            .values_list("id", "text", "speaker_id", "source_id", "is_boilerplate")
+            if (row[0] in wanted if wanted is not None else row[0] not in by_id)
+        ]
         lookups.load_sources(row[3] for row in rows)
         themes = defaultdict(set)
+        if wanted is None:
+            by = {"quote__" + key: value for key, value in where.items()}
+        else:
+            by = {"quote__passage_id__in": [row[0] for row in rows]}
         for passage, theme in (
-            Quote.themes.through.objects.filter(
-                quote__passage_id__in=chunk, quote__status=Status.PUBLISHED
-            )
+            Quote.themes.through.objects.filter(**by, quote__status=Status.PUBLISHED)
             .values_list("quote__passage_id", "theme_id")
             .distinct()
         ):
             themes[passage].add(theme)
         found = set()
-        for pk, text, speaker, source in rows:
-            if lookups.source(source) is None:
-                continue
+        for pk, text, speaker, source, boilerplate in rows:
             found.add(pk)
+            if boilerplate or lookups.source(source) is None:
+                yield f"passage:{pk}", None
+                continue
             yield (
                 f"passage:{pk}",
                 _document(
@@ -310,15 +354,14 @@ def _passage_documents(ids: list[int], lookups: _Lookups):
                     **_source_facets(lookups, source),
                 ),
             )
-        for pk in chunk:
-            if pk not in found:
-                yield f"passage:{pk}", None
+        for pk in sorted((wanted or set()) - found):
+            yield f"passage:{pk}", None
 
 
-def _source_documents(ids: list[int], lookups: _Lookups):
+def _source_documents(lookups: _Lookups, ids=None, sources=None):
     from kb.models import Passage, Quote, Source, Status
 
-    for chunk in _batches(ids):
+    for chunk in _batches(sorted(ids or ()), SOURCES_AT_ONCE):
         rows = Source.objects.filter(pk__in=chunk, superseded_by__isnull=True).values_list(
             "id", "title", "author", "publisher", "notes", "kind", "year"
         )
@@ -362,10 +405,10 @@ def _source_documents(ids: list[int], lookups: _Lookups):
                 yield f"source:{pk}", None
 
 
-def _principle_documents(ids: list[int], lookups: _Lookups):
+def _principle_documents(lookups: _Lookups, ids=None, sources=None):
     from kb.models import Claim, Principle, Status
 
-    for chunk in _batches(ids):
+    for chunk in _batches(sorted(ids or ())):
         rows = Principle.objects.filter(pk__in=chunk, status=Status.PUBLISHED).values_list(
             "id", "title", "summary"
         )
@@ -374,7 +417,7 @@ def _principle_documents(ids: list[int], lookups: _Lookups):
             principle_id__in=chunk
         ).values_list("principle_id", "theme_id"):
             themes[principle].append(theme)
-        claims, speakers, sources = defaultdict(list), defaultdict(set), defaultdict(set)
+        claims, speakers, cited = defaultdict(list), defaultdict(set), defaultdict(set)
         for principle, text, speaker, source in (
             Claim.objects.filter(principle_id__in=chunk)
             .order_by("position", "pk")
@@ -384,7 +427,7 @@ def _principle_documents(ids: list[int], lookups: _Lookups):
             if speaker:
                 speakers[principle].add(speaker)
             if source:
-                sources[principle].add(source)
+                cited[principle].add(source)
         found = set()
         for pk, title, summary in rows:
             found.add(pk)
@@ -399,7 +442,7 @@ def _principle_documents(ids: list[int], lookups: _Lookups):
                     themes=[lookups.themes.get(t, "") for t in themes[pk]],
                     theme=themes[pk],
                     speaker=speakers[pk],
-                    source=sources[pk],
+                    source=cited[pk],
                 ),
             )
         for pk in chunk:
@@ -407,12 +450,6 @@ def _principle_documents(ids: list[int], lookups: _Lookups):
                 yield f"principle:{pk}", None
 
 
-BUILDERS = {
-    "quote": _quote_documents,
-    "passage": _passage_documents,
-    "source": _source_documents,
-    "principle": _principle_documents,
-}
 KINDS = ("source", "passage", "quote", "principle", "claim", "theme", "person", "alias")
 # Changes read at once: their expansion is deduplicated within a chunk.
 CHANGE_CHUNK = 500
@@ -489,28 +526,14 @@ def documents_for(
     """``(key, document)`` for every search document ``changes`` affect, built from the
     rows' current state; ``document`` is None when the row is gone or no reader may see it
     (delete it from the index). A key may come more than once: the last one holds."""
-    from kb.models import Passage, Quote
-
     lookups = _Lookups()
     for chunk in _batches(changes, CHANGE_CHUNK):
         affected, sources = _affected(chunk)
-        for kind in ("source", "principle"):
-            yield from BUILDERS[kind](sorted(affected[kind]), lookups)
-        for kind, model in (("passage", Passage), ("quote", Quote)):
-            yield from BUILDERS[kind](sorted(affected[kind]), lookups)
-            # Every passage and quote of a changed source, read in batches of ids.
-            if sources:
-                done = affected[kind]
-                ids = (
-                    model.objects.filter(source_id__in=sorted(sources))
-                    .order_by("pk")
-                    .values_list("pk", flat=True)
-                    .iterator(chunk_size=BATCH)
-                )
-                for batch in _batches(ids):
-                    todo = [pk for pk in batch if pk not in done]
-                    if todo:
-                        yield from BUILDERS[kind](todo, lookups)
+        yield from _source_documents(lookups, ids=affected["source"])
+        yield from _principle_documents(lookups, ids=affected["principle"])
+        # A changed source's passages and quotes are read by source, the others by id.
+        for kind, builder in (("passage", _passage_documents), ("quote", _quote_documents)):
+            yield from builder(lookups, ids=affected[kind], sources=sorted(sources))
 
 
 def all_changes() -> Iterator[tuple[str, int]]:
