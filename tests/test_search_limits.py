@@ -69,25 +69,35 @@ def test_facets_count_every_arm_exactly(corpus, search_index):
     for name in ("theme", "speaker"):
         for facet in results.facets[name]:
             narrowed = search.search("Millet", **{name: facet.slug}).counts
-            assert facet.by_type == {k: n for k, n in narrowed.items() if n}, facet.slug
+            assert facet.count == sum(narrowed.values()), facet.slug
             kinds_counted |= {(name, k) for k, n in narrowed.items() if n}
     # A theme's passages and sources (holding a quote with it), a speaker's sources.
     assert {("theme", "source"), ("theme", "passage"), ("speaker", "source")} <= kinds_counted
     assert results.facets["kind"] and results.facets["year"] and results.facets["source"]
 
 
-def test_facets_of_some_types_count_those_types_only(corpus, search_index):
-    every = search.search("Millet").facets
-    passages = search.search("Millet", facets=("passage",)).facets
+def test_facets_of_a_tab_count_its_type_only(corpus, search_index):
+    passages = search.search("Millet", types=(), facets=("passage",)).facets
     assert passages["speaker"] and passages["theme"]
     for name in ("theme", "speaker"):
-        expected = {f.slug: f.by_type["passage"] for f in every[name] if "passage" in f.by_type}
-        assert {f.slug: f.by_type for f in passages[name]} == {
-            slug: {"passage": n} for slug, n in expected.items()
-        }
+        for facet in passages[name]:
+            narrowed = search.search("Millet", **{name: facet.slug}, facets=False)
+            assert facet.count == narrowed.counts["passage"], facet.slug
     assert search.search("Millet", facets=False).facets == {}
     with pytest.raises(ValueError, match="Unknown search type"):
         search.search("Millet", facets=("quotes",))
+
+
+def test_the_value_filtered_on_is_always_listed(corpus, search_index, monkeypatch):
+    monkeypatch.setattr(search, "FACET_SHOWN", 1)
+    last = search.search("Millet").facets["theme"]
+    assert len(last) == 1
+    every = {f.slug for f in search.search("Millet", facets=("quote",)).facets["theme"]}
+    monkeypatch.setattr(search, "FACET_SHOWN", 50)
+    rare = search.search("Millet").facets["theme"][-1]
+    monkeypatch.setattr(search, "FACET_SHOWN", 1)
+    chosen = search.search("Millet", theme=rare.slug).facets["theme"]
+    assert rare.slug in {f.slug for f in chosen if f.active} and every
 
 
 def test_hits_come_best_first_and_pages_continue_each_other(corpus, search_index):

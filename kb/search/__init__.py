@@ -79,14 +79,17 @@ FACET_LABELS = {
 # speakers are curated, sources a few thousand), so the counts are exact, not the top of
 # each segment's list.
 FACET_BUCKETS = 5_000
-# Values of a facet the page shows (the active one always).
+# Values of a facet the page shows (the active one always), the years all.
 FACET_SHOWN = 12
+YEARS_SHOWN = 100
 # The quote list's ``q`` keeps this many best matches (the list pages through 1,000 at
 # most: kb.views.common).
 FILTER_LIMIT = 10_000
 # Words this short are never searched fuzzily (too many neighbours).
 FUZZY_MIN_LENGTH = 4
 SNIPPET_CHARS = 320
+# The hits read for the word a misspelt one was taken for.
+CORRECTION_HITS = 12
 RELATED_TERMS = 25
 
 
@@ -134,18 +137,14 @@ class Hit:
 
 @dataclass
 class Facet:
-    """A value of a facet and how many matches of each type choosing it keeps."""
+    """A value of a facet and how many matches choosing it keeps (of the types the
+    facets were counted for: every type on the "All" tab, the tab's own on a tab)."""
 
     field: str
     slug: str  # the value in the query string
     name: str
-    by_type: dict[str, int]
+    count: int
     active: bool = False
-
-    @property
-    def count(self) -> int:
-        """What choosing it keeps of the types counted (all of them on the "All" tab)."""
-        return sum(self.by_type.values())
 
 
 @dataclass
@@ -309,41 +308,49 @@ class _Runner:
             self.query, documents.BOOSTS[kind], self.conditions(kind=kind, without=without)
         )
 
-    def any_query(self, *, without: str | None = None):
-        """Matches of every type (each over its own fields), for counts and facets."""
+    def any_query(self, kinds=TYPES, *, without: str | None = None):
+        """Matches of any of ``kinds``, unscored (counts and facets): the query over every
+        searched field at once, which matches what each type's own does, as a document
+        holds only its type's fields (a quote has no title)."""
         import tantivy
 
-        parts = [q for kind in TYPES if (q := self.type_query(kind, without=without))]
-        if not parts:
-            return None
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in parts])
+        conditions = self.conditions(without=without)
+        if set(kinds) != set(TYPES):
+            conditions.append(tantivy.Query.term_set_query(self.schema, "type", list(kinds)))
+        return self.compiler.query(self.query, EVERY_FIELD, conditions)
 
     def counts_and_facets(self, facet_types) -> tuple[dict[str, int], dict]:
-        """The matches of every type, exact, and for each facet value how many matches of
-        each of ``facet_types`` choosing it keeps (the other filters applied)."""
+        """The matches of every type, exact, and for the most frequent values of each facet
+        how many matches of ``facet_types`` choosing it keeps (the other filters applied):
+        ``{facet: {value: n}}``, most first."""
         counts = dict.fromkeys(TYPES, 0)
         found: dict[str, dict] = {name: {} for name in FACETS}
-        wanted_facets = FACETS if facet_types else ()
-        # One aggregation for the counts and the facets not filtered on; one more for each
-        # facet filtered on, without its own filter (choosing another value replaces it).
-        runs = [(None, [f for f in wanted_facets if f not in self.filters])]
-        runs += [(name, [name]) for name in wanted_facets if name in self.filters]
+        wanted = FACETS if facet_types else ()
+        whole = set(facet_types) == set(TYPES)
+        plain = [name for name in wanted if name not in self.filters]
+        query = self.any_query()
+        if query is None:
+            return counts, found
+        # One aggregation for the counts (and, on the "All" tab, the facets not filtered
+        # on); one for a tab's facets over its type; one more for each facet filtered on,
+        # without its own filter (choosing another value replaces it).
+        spec = {"type": {"terms": {"field": "type", "size": len(TYPES)}}}
+        if whole:
+            spec |= _facet_aggs(plain)
+        result = self.searcher.aggregate(query, spec)
+        for bucket in result["type"]["buckets"]:
+            counts[bucket["key"]] = bucket["doc_count"]
+        runs = [(None, plain)] if plain and not whole else []
+        runs += [(name, [name]) for name in wanted if name in self.filters]
+        answers = [(plain, result)] if whole else []
         for without, names in runs:
-            query = self.any_query(without=without)
-            if query is None:
-                continue
-            aggs = {name: {"terms": {"field": name, "size": FACET_BUCKETS}} for name in names}
-            spec = {"type": {"terms": {"field": "type", "size": len(TYPES)}, "aggs": aggs}}
-            result = self.searcher.aggregate(query, spec)
-            for bucket in result["type"]["buckets"]:
-                kind = bucket["key"]
-                if without is None:
-                    counts[kind] = bucket["doc_count"]
-                if kind not in facet_types:
-                    continue
-                for name in names:
-                    for value in bucket.get(name, {}).get("buckets", []):
-                        found[name].setdefault(value["key"], {})[kind] = value["doc_count"]
+            narrowed = self.any_query(facet_types, without=without)
+            if narrowed is not None:
+                answers.append((names, self.searcher.aggregate(narrowed, _facet_aggs(names))))
+        for names, answer in answers:
+            for name in names:
+                for value in answer.get(name, {}).get("buckets", []):
+                    found[name][value["key"]] = value["doc_count"]
         return counts, found
 
     def ranked(self, kind: str, offset: int, limit: int) -> list[tuple[int, float]]:
@@ -361,6 +368,25 @@ class _Runner:
         ranked = self.ranked(kind, offset, limit)
         rows = _with_related(kind, visible(kind)).in_bulk([pk for pk, _ in ranked])
         return [_hit(kind, rows[pk], rank, self.matcher) for pk, rank in ranked if pk in rows]
+
+
+EVERY_FIELD = dict.fromkeys(documents.TEXT_FIELDS, 1.0)
+
+
+def _facet_aggs(names) -> dict:
+    """The facets' most frequent values. Each segment ranks FACET_BUCKETS values (more
+    than a facet has but for sources at scale), so the counts of the values shown are
+    exact. (A sub-aggregation by type under each would cost five times as much.)"""
+    return {
+        name: {
+            "terms": {
+                "field": name,
+                "size": YEARS_SHOWN if name == "year" else FACET_SHOWN,
+                "segment_size": FACET_BUCKETS,
+            }
+        }
+        for name in names
+    }
 
 
 def _marked(text: str, matcher: Matcher, limit: int | None = SNIPPET_CHARS):
@@ -530,22 +556,24 @@ def _fuzzy_words(searcher, parsed: Query, mapping) -> dict[str, int]:
 
 
 def _corrections(results: SearchResults, fuzzy: dict[str, int]) -> dict[str, str]:
-    """For each fuzzily searched word, the word of the hits nearest to it (what the page
-    says it shows)."""
+    """For each fuzzily searched word, the word of the best hits nearest to it (what the
+    page says it shows)."""
     seen: dict[str, Counter] = {word: Counter() for word in fuzzy}
-    for hit in results.hits:
+    surfaces: Counter = Counter()
+    for hit in results.hits[:CORRECTION_HITS]:
         texts = [getattr(hit.obj, name, "") or "" for name in ("text", "title", "summary")]
         texts += [theme.name for theme in _themes_of(hit.obj)]
         speaker = getattr(hit.obj, "speaker", None)
         if speaker is not None:
             texts.append(speaker.name)
         for text in texts:
+            folded = documents.fold(text).lower()
             for token in documents.tokens(text):
-                surface = text[token.char_offset_from : token.char_offset_to]
-                for word, distance in fuzzy.items():
-                    lowered = documents.fold(surface.lower())
-                    if lowered != word and edit_distance(lowered, word, distance) <= distance:
-                        seen[word][lowered] += 1
+                surfaces[folded[token.char_offset_from : token.char_offset_to]] += 1
+    for surface, n in surfaces.items():
+        for word, distance in fuzzy.items():
+            if surface != word and edit_distance(surface, word, distance) <= distance:
+                seen[word][surface] += n
     return {word: counter.most_common(1)[0][0] for word, counter in seen.items() if counter}
 
 
@@ -606,7 +634,7 @@ def search(
     for name in types:
         results.groups[name] = runner.hits(name, offset, limit) if results.counts[name] else []
     if facet_types and results.total:
-        results.facets = _facets(results, found)
+        results.facets = _facets(results, found, facet_types)
     if typos and results.total:
         fixes = _corrections(results, typos)
         corrected = Query(
@@ -624,15 +652,20 @@ def _replace(node, fixes: dict[str, str]):
     return type(node)(tuple(_replace(part, fixes) for part in node.parts))
 
 
-def _facets(results: SearchResults, found: dict[str, dict]) -> dict[str, list[Facet]]:
-    """Each facet's values, named from the database (one query per facet shown)."""
+def _facets(results: SearchResults, found: dict[str, dict], facet_types) -> dict[str, list[Facet]]:
+    """Each facet's values, named from the database (one query per facet shown); the
+    value filtered on always among them (what it keeps is what the search found)."""
     from kb.models import Person, Source, Theme
 
     out: dict[str, list[Facet]] = {}
     for name, values in found.items():
+        active = getattr(results, name)
+        if active is not None:
+            key = active.pk if name in ("theme", "speaker", "source") else active
+            if key not in values:
+                values[key] = sum(n for t, n in results.counts.items() if t in facet_types)
         if not values:
             continue
-        active = getattr(results, name)
         if name in ("theme", "speaker", "source"):
             model = {"theme": Theme, "speaker": Person, "source": Source}[name]
             rows = model.objects.filter(pk__in=list(values))

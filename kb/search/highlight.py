@@ -9,6 +9,8 @@ widened with, and a phrase only where its words stand together.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -16,6 +18,7 @@ from kb.search import documents
 from kb.search.query import Phrase, Query, phrase_terms, phrases
 
 
+@lru_cache(maxsize=65_536)
 def edit_distance(a: str, b: str, bound: int) -> int:
     """Levenshtein distance of ``a`` and ``b`` (transpositions count one), or ``bound`` + 1
     when it is larger."""
