@@ -18,12 +18,15 @@ filter of a quote queryset (the quote list's and the API's ``q``); ``related_quo
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -718,11 +721,20 @@ def filter_quotes(queryset: QuerySet, raw: str) -> QuerySet:
         compiled = compiler.query(excluded, boosts, [is_quote])
         if compiled is None:
             return queryset
-        return queryset.exclude(pk__in=_all_ids(searcher, compiled))
+        return queryset.exclude(pk__in=_id_list(_all_ids(searcher, compiled)))
     compiled = compiler.query(expanded, boosts, [is_quote])
     if compiled is None:
         return queryset.none()
-    return queryset.filter(pk__in=_all_ids(searcher, compiled, FILTER_LIMIT))
+    return queryset.filter(pk__in=_id_list(_all_ids(searcher, compiled, FILTER_LIMIT)))
+
+
+def _id_list(ids: list[int]) -> RawSQL:
+    """The ids as one bound value the database unpacks: thousands of ids cost Django
+    tens of milliseconds as an IN list of parameters, and the query is written twice
+    (the page and its count)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
 def _all_ids(searcher, query, limit: int | None = None) -> list[int]:
