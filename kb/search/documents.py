@@ -54,7 +54,7 @@ import tantivy
 
 # Bump when the schema, the analyzer or what a document holds changes: the index is then
 # rebuilt (kb.search.index compares it with the index's).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TYPES = ("quote", "passage", "principle", "source")
 ANALYZER = "kb"
