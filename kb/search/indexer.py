@@ -277,10 +277,12 @@ def rebuild(
     using: str = DEFAULT_DB_ALIAS,
     progress: bool = True,
     heap: int = REBUILD_HEAP,
+    catch_up: bool = True,
 ) -> RebuildStats:
     """Build a new generation from ``documents.all_changes()``, publish it atomically, then
-    apply the outbox rows written meanwhile. Searches read the old generation throughout;
-    a running indexer stands aside (``rebuilding``) and resumes on the new one."""
+    apply the outbox rows written meanwhile (``catch_up``; otherwise the indexer applies
+    them). Searches read the old generation throughout; a running indexer stands aside
+    (``rebuilding``) and resumes on the new one."""
     from tqdm import tqdm
 
     root = Path(root or index_root())
@@ -347,8 +349,9 @@ def rebuild(
         stats.generation = generation.name
         stats.bytes = sum(p.stat().st_size for p in generation.iterdir() if p.is_file())
         # What changed while the generation was built (and anything pending before).
-        indexer._open()
-        stats.caught_up = indexer.apply_all().rows
+        if catch_up:
+            indexer._open()
+            stats.caught_up = indexer.apply_all().rows
         stats.seconds = time.perf_counter() - started
         return stats
     except BaseException:
