@@ -28,13 +28,16 @@ install-dev: $(VENV)/.installed-dev
 .secret_key: | $(VENV)/.installed
 	umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-# Database, static files and the seeded corpus: safe to run again (idempotent).
+# Database, static files, the seeded corpus and the search index (built when missing or
+# of another schema; beside the SQLite file, or KB_SEARCH_INDEX): safe to run again.
 setup: install .secret_key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_roles
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_seed_corpus
+	$(PY) manage.py rebuild_search_index --if-needed
 
+# The server and, beside it, the search indexer (scripts/serve starts and stops both).
 run: setup
 	@echo "Serving the Lei Jun knowledge base on http://127.0.0.1:$(PORT)/"
 	@echo "The admin: http://127.0.0.1:$(PORT)/$${DJANGO_ADMIN_PATH:-admin/} (the first editor: $(PY) manage.py createsuperuser)"

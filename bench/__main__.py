@@ -42,7 +42,7 @@ def main(argv=None) -> int:
         p.add_argument("--reuse", action="store_true", help="reuse a built corpus of this size")
         p.add_argument(
             "--variants",
-            default="bare,search,search_nofacets,search_all",
+            default="search,bare,quote_list",
             help="what to time on each database (comma-separated)",
         )
         p.add_argument(
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     searching.add_argument("--no-tantivy", action="store_true")
     worker = parts.add_parser("search-worker", help="(internal) one engine of the search part")
     corpus_options(worker)
-    worker.add_argument("--engine", choices=["sqlite", "postgres", "tantivy"], required=True)
+    worker.add_argument("--engine", choices=["sqlite", "postgres"], required=True)
     worker.add_argument("--queries-file", required=True)
     worker.add_argument("--out", required=True)
     pages = parts.add_parser(

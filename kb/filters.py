@@ -188,8 +188,16 @@ class QuoteFilter(filters.FilterSet):
             queryset = queryset.filter(themes=theme)
         return queryset
 
+    # True when ``q`` was given while the search index is being rebuilt: the list is then
+    # empty, and a page may say why.
+    search_unavailable = False
+
     def filter_words(self, queryset, name, value):
-        return search.filter_quotes(queryset, value)
+        try:
+            return search.filter_quotes(queryset, value)
+        except search.SearchUnavailable:
+            self.search_unavailable = True
+            return queryset.none()
 
     def order(self, queryset, name, value):
         return queryset.order_by(*self.ORDERINGS.get(value, self.ORDERINGS["newest"]))

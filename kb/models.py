@@ -12,12 +12,11 @@ import hashlib
 import re
 import unicodedata
 
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Count, F, Prefetch, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -46,9 +45,7 @@ class CuratedHistory(HistoricalRecords):
 
 
 def tracked(**options) -> CuratedHistory:
-    # The search vector is derived data filled by the database: never part of a revision.
-    excluded = ["search_vector", *options.pop("excluded_fields", [])]
-    return CuratedHistory(excluded_fields=excluded, **options)
+    return CuratedHistory(**options)
 
 
 def has_visible_characters(text: str) -> bool:
@@ -484,9 +481,6 @@ class Source(RedirectsOldSlugs):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
-    # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite
-    # (which keeps its FTS5 index in separate tables). Never edited by hand.
-    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = SourceQuerySet.as_manager()
     # Metadata only: the text is never rewritten (and is kept whole in the row itself).
@@ -576,9 +570,6 @@ class Passage(models.Model):
     is_boilerplate = models.BooleanField(
         default=False, help_text="Page chrome: kept in the text, hidden from pages and search."
     )
-    # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite
-    # (which keeps its FTS5 index in separate tables). Never edited by hand.
-    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = PassageQuerySet.as_manager()
     # Speaker and boilerplate labels, and the bounds when a passage is split or merged.
@@ -725,9 +716,6 @@ class Quote(models.Model):
     featured = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
-    # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite
-    # (which keeps its FTS5 index in separate tables). Never edited by hand.
-    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = QuoteQuerySet.as_manager()
     history = tracked(m2m_fields=["themes"])
@@ -807,9 +795,6 @@ class Principle(RedirectsOldSlugs):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
-    # Full-text search (kb.search): filled by PostgreSQL triggers, always NULL on SQLite
-    # (which keeps its FTS5 index in separate tables). Never edited by hand.
-    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = PrincipleQuerySet.as_manager()
     history = tracked(m2m_fields=["themes"])
@@ -950,3 +935,26 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"content version {self.token} ({self.changed:%Y-%m-%d %H:%M:%S})"
+
+
+class SearchOutbox(models.Model):
+    """A change the search index has yet to apply: the table a searchable row changed in
+    (``kind``: source, passage, quote, principle, claim, theme, person, alias) and its id.
+
+    Written by database triggers (migration 0014) in the writer's own transaction, so no
+    write escapes it, ``QuerySet.update()`` and raw SQL included; a rolled-back write leaves
+    no row. The indexer (kb.search.indexer) applies the rows in id order and deletes them.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=16)
+    object_id = models.BigIntegerField()
+    created = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        # The primary key is the index the indexer reads by (ORDER BY id LIMIT n).
+        ordering = ["id"]
+        verbose_name = "search outbox row"
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"

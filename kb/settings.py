@@ -193,6 +193,28 @@ def _database() -> dict:
 
 DATABASES = {"default": _database()}
 
+
+def _search_index() -> Path:
+    """The search index's directory (kb.search.index): beside the SQLite file by default
+    (``search-index`` for the usual db.sqlite3, ``<file>.search-index`` for another, so two
+    databases never share an index), in the project directory for PostgreSQL."""
+    if raw := env_str("KB_SEARCH_INDEX"):
+        return Path(raw).expanduser().resolve()
+    database = DATABASES["default"]
+    name = str(database.get("NAME") or "")
+    if database["ENGINE"].endswith("sqlite3") and name and name != ":memory:":
+        path = Path(name).resolve()
+        if path != (BASE_DIR / "db.sqlite3").resolve():
+            return path.with_name(path.name + ".search-index")
+    return BASE_DIR / "search-index"
+
+
+# Search (kb.search, on tantivy): the index directory, and whether searches first apply the
+# pending outbox in-process (the tests, and a one-process ``manage.py`` user without an
+# indexer running; ``make run`` runs ``manage.py search_indexer`` instead).
+KB_SEARCH_INDEX = _search_index()
+KB_SEARCH_EAGER = env_bool("KB_SEARCH_EAGER", False)
+
 # Cache (kb.cache): page fragments, counts and ETags, keyed by the content version so an
 # edit shows on the next request. Local memory (per worker process) by default; REDIS_URL
 # (redis://host:6379/0) shares one cache between workers with Django's own Redis backend.

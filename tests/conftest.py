@@ -92,3 +92,29 @@ def server_error(client, db, monkeypatch):
     monkeypatch.setattr(kb.views.quotes, "render", boom)
     client.raise_request_exception = False
     return client.get("/")
+
+
+# --- The search index (pipeline: kb.search.index, kb.search.indexer) ----------------------
+# Each test searches an index directory of its own, built on its first search from the
+# test's database and then kept current in-process (KB_SEARCH_EAGER): every search first
+# applies the outbox its connection sees, so a test's writes are found even inside its
+# transaction, and nothing indexed by one test reaches the next. tests/test_search_pipeline.py
+# runs the real indexer (a separate process) instead.
+
+
+@pytest.fixture(autouse=True)
+def search_index_dir(settings, tmp_path_factory):
+    from kb.search.index import forget_open_index
+
+    settings.KB_SEARCH_INDEX = tmp_path_factory.mktemp("search-index")
+    settings.KB_SEARCH_EAGER = True
+    yield settings.KB_SEARCH_INDEX
+    forget_open_index()
+
+
+@pytest.fixture
+def apply_pending():
+    """Apply the search outbox now (what the indexer does in its next round)."""
+    from kb.search.indexer import apply_pending
+
+    return apply_pending

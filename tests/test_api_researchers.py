@@ -439,6 +439,9 @@ def test_the_schema_documents_the_filtersets_parameters(openapi):
         "type",
         "theme",
         "speaker",
+        "source",
+        "kind",
+        "year",
         "page",
         "page_size",
     }

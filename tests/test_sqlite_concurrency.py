@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from scratch_db import BASE_DIR, subprocess_env, vendor
+from scratch_db import BASE_DIR, manage, subprocess_env, vendor
 
 from bench.corpus import generate_texts
 
@@ -50,7 +50,11 @@ def site_database(transactional_db, tmp_path) -> str:
     connection.ensure_connection()
     with closing(sqlite3.connect(path)) as copy:
         connection.connection.backup(copy)
-    return f"sqlite:///{path}"
+    url = f"sqlite:///{path}"
+    # Its search index, as `make setup` builds it (beside the file).
+    done = manage(url, "rebuild_search_index", "-v0")
+    assert done.returncode == 0, done.stderr
+    return url
 
 
 def test_readers_never_see_a_locked_database_while_an_import_writes(site_database, tmp_path):

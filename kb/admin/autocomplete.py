@@ -46,7 +46,7 @@ class SafeAutocompleteMixin:
             # A passage is shown by its source's slug: one query for all the chosen ones,
             # without each one's source row read whole (its text is the original, MBs).
             kwargs["queryset"] = Passage.objects.select_related("source").defer(
-                "search_vector", "source__text", "source__notes", "source__search_vector"
+                "source__text", "source__notes"
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -16,9 +16,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
-# Columns no admin name (``__str__``) reads, by model: the original text, search vectors.
-UNNAMED_COLUMNS = {"Source": ("text", "search_vector")}
-DEFAULT_UNNAMED = ("search_vector",)
+# Columns no admin name (``__str__``) reads, by model: the original text.
+UNNAMED_COLUMNS = {"Source": ("text",)}
+DEFAULT_UNNAMED = ()
 
 
 def _unnamed(model) -> list[str]:

@@ -23,12 +23,10 @@ EVIDENCE_REQUIRED = (
 )
 CLAIM_REQUIRED = "A published principle needs at least one claim with evidence."
 # A claim's passage is named by its source's slug: the source's text (the whole original)
-# and the search vectors are never read for a claim row.
+# is never read for a claim row.
 PASSAGE_SOURCE_UNREAD = (
-    "passage__search_vector",
     "passage__source__text",
     "passage__source__notes",
-    "passage__source__search_vector",
 )
 
 

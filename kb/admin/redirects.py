@@ -17,7 +17,7 @@ class SlugRedirectAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Never a source's whole text for a list row.
-        return super().get_queryset(request).defer("source__text", "source__search_vector")
+        return super().get_queryset(request).defer("source__text")
 
     def has_add_permission(self, request):
         return False  # written by the renames themselves

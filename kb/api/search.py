@@ -1,11 +1,13 @@
 """``GET /api/search/?q=<words>&type=<quote|passage|principle|source>``: the site's search.
 
 The same search as the /search/ page (kb.search): ranked hits, best first, one type after
-the other when no ``type`` is given, with snippets where ``<mark>`` is the only markup.
+the other when no ``type`` is given, with snippets where ``<mark>`` is the only markup and
+``matched`` saying why a hit matched when its snippet shows no matched word. ``count`` is
+exact. While the index is being rebuilt the answer is a 503 with a ``detail``.
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import APIView
 
 from kb import search as engine
@@ -13,6 +15,12 @@ from kb.api.pagination import Pages
 from kb.api.schema import PAGE, PAGE_SIZE
 from kb.api.serializers import SearchHitSerializer
 from kb.api.views import HttpCachingMixin, SafeInputMixin
+
+
+class SearchRebuilding(APIException):
+    status_code = 503
+    default_detail = "Search is being rebuilt: try again in a minute."
+    default_code = "search_unavailable"
 
 
 class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
@@ -32,6 +40,11 @@ class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
             ),
             OpenApiParameter("theme", str, description="A theme's slug: hits tagged with it."),
             OpenApiParameter("speaker", str, description="A person's slug: hits they said."),
+            OpenApiParameter("source", str, description="A source's slug: hits from it."),
+            OpenApiParameter(
+                "kind", str, description="A kind of source (interview, article …): hits from one."
+            ),
+            OpenApiParameter("year", int, description="Hits from the sources of that year."),
             PAGE,
             PAGE_SIZE,
         ],
@@ -44,16 +57,17 @@ class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
             raise ValidationError(
                 {"type": [f"Unknown type {kind[:50]!r}: use one of {', '.join(engine.TYPES)}."]}
             )
-        results = engine.search(
-            params.get("q", ""),
-            types=(),
-            user=request.user,
-            theme=params.get("theme") or None,
-            speaker=params.get("speaker") or None,
-            facets=False,
-            suggest=False,
-            count_limit=None,  # researchers get the exact count (the page says "10000+")
-        )
+        try:
+            results = engine.search(
+                params.get("q", ""),
+                types=(),
+                user=request.user,
+                **{name: params.get(name) or None for name in engine.FACETS},
+                facets=False,
+                fuzzy=False,  # researchers get what they asked for, not a guess
+            )
+        except engine.SearchUnavailable:
+            raise SearchRebuilding() from None
         if results.unknown:
             raise ValidationError(
                 {
@@ -62,9 +76,12 @@ class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
                 }
             )
         paginator = Pages()
-        hits = paginator.paginate_queryset(
-            results.sequence((kind,) if kind else engine.TYPES), request, view=self
-        )
+        try:
+            hits = paginator.paginate_queryset(
+                results.sequence((kind,) if kind else engine.TYPES), request, view=self
+            )
+        except engine.SearchUnavailable:  # rebuilt between the count and the page
+            raise SearchRebuilding() from None
         return paginator.get_paginated_response([self.serialize(hit) for hit in hits])
 
     @staticmethod
@@ -77,4 +94,5 @@ class SearchView(HttpCachingMixin, SafeInputMixin, APIView):
             "source": hit.source,
             "passage": hit.passage,
             "html_url": hit.url,
+            "matched": hit.matched,
         }

@@ -278,6 +278,10 @@ class SearchHitSerializer(serializers.Serializer):
     source = serializers.CharField(allow_null=True, help_text="The source's slug.")
     passage = serializers.IntegerField(allow_null=True, help_text="The passage's id.")
     html_url = serializers.CharField()
+    matched = serializers.CharField(
+        help_text='Why it matched when the snippet shows no matched word ("theme Pricing"); '
+        "empty otherwise."
+    )
 
 
 STYLES = ["csl-json", "bibtex", "apa", "chicago"]

@@ -299,7 +299,6 @@ class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
             Passage.objects.visible_to(request.user)
             .filter(source=source)
             .select_related("speaker")
-            .defer("search_vector")
             .order_by("number")
         )
         page = self.paginate_queryset(rows)

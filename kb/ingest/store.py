@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 
-from kb import search
 from kb.cache import one_change
 from kb.ingest.plan import ImportPlan, IngestError, KnownPerson, check_plan
 from kb.models import Claim, Passage, Person, Quote, Source, Status, hashed_slug, unique_slug
@@ -235,10 +234,9 @@ def store_plan(
             raise IngestError(f"bad metadata: {problems}") from None
         source.save()
         people, created_people = _people_for(plan, cache, publish=publish)
-        with search.deferred_indexing():
-            passage_ids = _write_passages(source, plan, people)
-            quotes = _write_quotes(source, plan, people, passage_ids, publish=publish)
-            search.index_source_rows(source.pk)
+        # The outbox's triggers record these rows for the search indexer, in this transaction.
+        passage_ids = _write_passages(source, plan, people)
+        quotes = _write_quotes(source, plan, people, passage_ids, publish=publish)
         result = StoreResult(
             source,
             "replaced" if previous else "created",

@@ -4,19 +4,40 @@ import django.core.validators
 from django.db import migrations, models
 
 
-# On SQLite, adding a constraint rebuilds kb_source, and SQLite refuses to rename the new
-# table while the FTS triggers of other tables (kb_quote's …) name it: the triggers come off
-# before and go back, re-indexed, after (kb.search.sqlite; PostgreSQL needs nothing).
+# SQLite refuses to rename a rebuilt table while the search triggers of other tables name
+# it: they come off before and go back after, as they were (their SQL is kept in a
+# scratch table meanwhile; the FTS5 tables and their contents stay, since the rows keep
+# their ids). PostgreSQL needs nothing. Frozen here: no live code (issue #23).
 def drop_sqlite_search_triggers(apps, schema_editor):
-    from kb.search import sqlite
-
-    sqlite.before_table_rebuild(apps, schema_editor)
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS kb_search_saved_triggers")
+        cursor.execute(
+            "CREATE TABLE kb_search_saved_triggers AS SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'trigger' AND name LIKE 'kb_search_%'"
+        )
+        cursor.execute("SELECT name FROM kb_search_saved_triggers")
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def restore_sqlite_search_triggers(apps, schema_editor):
-    from kb.search import sqlite
-
-    sqlite.after_table_rebuild(apps, schema_editor)
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'kb_search_saved_triggers'"
+        )
+        if cursor.fetchone() is None:
+            return
+        cursor.execute("SELECT name, sql FROM kb_search_saved_triggers")
+        for name, sql in cursor.fetchall():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(sql)
+        cursor.execute("DROP TABLE kb_search_saved_triggers")
 
 
 class Migration(migrations.Migration):

@@ -1,102 +1,116 @@
 """Search: the one entry point the views, the filters and the API call.
 
-``search(query, …)`` runs a ranked full-text search over quotes, passages, principles and
-sources and returns a ``SearchResults`` (per-type counts, ranked hits with highlighted
-snippets, theme and speaker facets, a "did you mean" suggestion). ``filter_quotes`` is the
-same search as a filter of a quote queryset (the quote list's and the API's ``q``).
+``search(query, …)`` answers a search page from the tantivy index (``kb.search.index``)
+and the database: the index gives the ranked ids, the exact count of every type and the
+exact facets (theme, speaker, source, kind, year: what choosing each keeps, over all the
+matches), then one database query a type fetches the page's rows, re-checking that each
+is still visible (``published()``, not superseded, not boilerplate): the index follows the
+database by a second or two, the re-check guards readers in between. Snippets are marked
+up here from the rows' own text with the index's analyzer (``kb.search.highlight``), and
+a hit matching only through a theme or its speaker says so ("matched: theme Pricing").
 
-The backend follows ``connection.vendor``: PostgreSQL (weighted tsvector columns, GIN
-indexes, ts_rank, ts_headline, pg_trgm) or SQLite (FTS5 tables, bm25, snippet()). Both keep
-their index in sync with database triggers, created by the ``kb`` migration and re-created
-after every ``migrate`` if a table rebuild dropped them; ``rebuild_search_index`` rebuilds
-everything. Queries use the web-search syntax (see ``kb.search.query``) widened by the
-editors' aliases (``kb.search.aliases``).
+Queries use the web-search syntax (``kb.search.query``) widened by the editors' aliases
+(``kb.search.aliases``); a word with no exact hits is searched fuzzily and the results say
+what they show (``SearchResults.corrected``). ``filter_quotes`` is the same search as a
+filter of a quote queryset (the quote list's and the API's ``q``); ``related_quotes`` and
+``related_passages`` are "more like this" from the same index.
 """
 
 from __future__ import annotations
 
-import re
-from contextlib import contextmanager
+import json
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
-from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, QuerySet
-from django.db.models.signals import post_migrate
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from kb.search import postgres, sqlite
+from kb.search import documents
 from kb.search.aliases import alias_map, expand, expand_terms
+from kb.search.highlight import Matcher, edit_distance, highlight
 from kb.search.query import (
     MAX_QUERY_LENGTH,
     MAX_TERMS,
+    Compiler,
     Phrase,
     Query,
-    node_text,
     parse,
+    phrases,
+    prefix_terms,
+    query_text,
 )
 
 __all__ = [
+    "FACETS",
     "MAX_QUERY_LENGTH",
     "MAX_TERMS",
     "TYPES",
     "Facet",
     "Hit",
     "SearchResults",
-    "clear_index",
-    "ensure_index",
+    "SearchUnavailable",
     "expand_terms",
     "filter_quotes",
-    "install_index",
-    "markup",
     "parse",
-    "query_terms",
-    "rebuild_index",
+    "related_passages",
+    "related_quotes",
     "search",
 ]
 
-TYPES = ("quote", "passage", "principle", "source")
+TYPES = documents.TYPES
 TYPE_LABELS = {
     "quote": ("quote", "quotes"),
     "passage": ("passage", "passages"),
     "principle": ("principle", "principles"),
     "source": ("source", "sources"),
 }
-# Markers the backends put around matched words: private-use characters no text contains.
-START, STOP = "\ue000\ue001", "\ue001\ue000"
-MARK_RE = re.compile(f"({re.escape(START)}|{re.escape(STOP)})")
-SUGGEST_WORDS = 5
+FACETS = ("theme", "speaker", "source", "kind", "year")
+FACET_LABELS = {
+    "theme": "Themes",
+    "speaker": "Speakers",
+    "source": "Sources",
+    "kind": "Kinds of source",
+    "year": "Years",
+}
+# Buckets asked of the index for each facet: more than any facet has values (themes and
+# speakers are curated, sources a few thousand), so the counts are exact, not the top of
+# each segment's list.
+FACET_BUCKETS = 5_000
+# Values of a facet the page shows (the active one always), the years all.
+FACET_SHOWN = 12
+YEARS_SHOWN = 100
+# The quote list's ``q`` keeps this many best matches (the list pages through 1,000 at
+# most: kb.views.common).
+FILTER_LIMIT = 10_000
+# Words this short are never searched fuzzily (too many neighbours).
+FUZZY_MIN_LENGTH = 4
+SNIPPET_CHARS = 320
+# The hits read for the word a misspelt one was taken for.
+CORRECTION_HITS = 12
+RELATED_TERMS = 25
 
 
-def backend(connection=None):
-    """The module implementing search for ``connection``'s vendor."""
-    connection = connection or connections[DEFAULT_DB_ALIAS]
-    return postgres if connection.vendor == "postgresql" else sqlite
+class SearchUnavailable(Exception):
+    """The index is missing or being rebuilt: the page says so (503), never a 500."""
 
 
-def markup(raw: str | None) -> SafeString:
-    """Text with backend markers as HTML: the text escaped, only ``<mark>`` as markup."""
-    out, open_ = [], False
-    for piece in MARK_RE.split(raw or ""):
-        if piece == START:
-            if not open_:
-                out.append("<mark>")
-                open_ = True
-        elif piece == STOP:
-            if open_:
-                out.append("</mark>")
-                open_ = False
-        elif piece:
-            out.append(str(escape(piece)))
-    if open_:
-        out.append("</mark>")
-    return mark_safe("".join(out))  # noqa: S308 - every piece of text is escaped above
+def _open_searcher():
+    from kb.search import index
+
+    try:
+        return index.open_searcher()
+    except index.SearchUnavailable as exc:
+        raise SearchUnavailable(str(exc)) from exc
 
 
-def _marked(raw: str | None) -> bool:
-    return bool(raw) and START in raw
+@cache
+def _schema():
+    return documents.build_schema()
 
 
 # --- Results -------------------------------------------------------------------------------
@@ -104,7 +118,11 @@ def _marked(raw: str | None) -> bool:
 
 @dataclass
 class Hit:
-    """One result: enough for a page, the API and a link to the exact place."""
+    """One result: enough for a page, the API and a link to the exact place.
+
+    ``snippet`` is the hit's text with ``<mark>`` around the matched words (escaped, only
+    that markup); ``matched`` says why a hit matched when its text shows no matched word
+    ("theme Pricing"). The row itself (``obj``) is never changed."""
 
     type: str
     id: int
@@ -116,21 +134,19 @@ class Hit:
     passage: int | None  # the passage's id
     rank: float
     obj: object  # the Quote, Passage, Principle or Source
+    matched: str = ""
 
 
 @dataclass
 class Facet:
-    """A theme or speaker and how many matches of each type choosing it keeps."""
+    """A value of a facet and how many matches choosing it keeps (of the types the
+    facets were counted for: every type on the "All" tab, the tab's own on a tab)."""
 
-    slug: str
+    field: str
+    slug: str  # the value in the query string
     name: str
-    by_type: dict[str, int]
+    count: int
     active: bool = False
-
-    @property
-    def count(self) -> int:
-        """What choosing it keeps of the types counted (all of them on the "All" tab)."""
-        return sum(self.by_type.values())
 
 
 @dataclass
@@ -139,13 +155,16 @@ class SearchResults:
     parsed: Query
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
     groups: dict[str, list[Hit]] = field(default_factory=dict)
-    facets: dict[str, list[Facet]] = field(default_factory=lambda: {"theme": [], "speaker": []})
-    suggestion: str | None = None
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+    # The query as searched when a misspelt word was searched fuzzily ("Showing results
+    # for sincerity"), else None.
+    corrected: str | None = None
     theme: object = None
     speaker: object = None
-    unknown: dict[str, str] = field(default_factory=dict)  # filter: the slug not found
-    capped: set[str] = field(default_factory=set)  # types with more matches than counted
-    facets_sampled: bool = False  # facets counted in the first FACET_SAMPLE matches a type
+    source: object = None
+    kind: str | None = None
+    year: int | None = None
+    unknown: dict[str, str] = field(default_factory=dict)  # filter: the value not found
     runner: _Runner | None = None
 
     @property
@@ -153,18 +172,26 @@ class SearchResults:
         return sum(self.counts.values())
 
     @property
-    def facet_sample(self) -> int:
-        return FACET_SAMPLE
-
-    @property
-    def total_capped(self) -> bool:
-        """True when ``total`` is a lower bound (a type had more matches than counted)."""
-        return bool(self.capped)
-
-    @property
     def is_empty(self) -> bool:
         """True when there was nothing to search for (no required word)."""
         return self.parsed.is_empty
+
+    @property
+    def filtered(self) -> bool:
+        return any(getattr(self, name) is not None for name in FACETS)
+
+    @property
+    def filters(self) -> list[tuple[str, str]]:
+        """The active filters as (facet, shown value), for the page's chips."""
+        out = []
+        for name in FACETS:
+            value = getattr(self, name)
+            if value is not None:
+                label = getattr(value, "name", None) or getattr(value, "title", None)
+                if name == "kind":
+                    label = _kind_label(value)
+                out.append((name, str(label or value)))
+        return out
 
     @property
     def hits(self) -> list[Hit]:
@@ -189,11 +216,6 @@ class HitSequence:
 
     def count(self) -> int:
         return sum(self.results.counts.get(kind, 0) for kind in self.types)
-
-    @property
-    def capped(self) -> bool:
-        """True when ``count()`` is a lower bound (see ``SearchResults.capped``)."""
-        return any(kind in self.results.capped for kind in self.types)
 
     def __len__(self) -> int:
         return self.count()
@@ -220,318 +242,177 @@ class HitSequence:
         return hits
 
 
-# --- Running a search ----------------------------------------------------------------------
-
-
-def _is_staff(user) -> bool:
-    return bool(getattr(user, "is_staff", False))
-
-
-def base_queryset(kind: str, *, user=None, theme=None, speaker=None) -> QuerySet:
-    """What ``user`` may find of ``kind``, narrowed to a theme and a speaker.
-
-    Drafts are found by staff only; boilerplate passages (page chrome) by nobody.
-    """
+def _kind_label(value: str) -> str:
     from kb.models import Source
 
-    # The same rows the facets count from (FACET_ARMS): one definition of each.
-    quotes = _visible_quotes(user)
+    return dict(Source.Kind.choices).get(value, value)
+
+
+# --- What readers may see ------------------------------------------------------------------
+
+
+def visible(kind: str) -> QuerySet:
+    """The rows of ``kind`` a search may show: the re-check of every hit of the index."""
+    from kb.models import Passage, Principle, Quote, Source
+
     if kind == "quote":
-        queryset = quotes
-        if theme is not None:
-            queryset = queryset.filter(pk__in=quotes.filter(themes=theme).values("pk"))
-        if speaker is not None:
-            queryset = queryset.filter(speaker=speaker)
-    elif kind == "passage":
-        queryset = _public_passages(user)
-        if theme is not None:
-            queryset = queryset.filter(pk__in=quotes.filter(themes=theme).values("passage"))
-        if speaker is not None:
-            queryset = queryset.filter(speaker=speaker)
-    elif kind == "principle":
-        queryset = _visible_principles(user)
-        if theme is not None:
-            queryset = queryset.filter(pk__in=queryset.filter(themes=theme).values("pk"))
-        if speaker is not None:
-            cited = _claims(user).filter(passage__speaker=speaker).values("principle")
-            queryset = queryset.filter(pk__in=cited)
-    elif kind == "source":
-        queryset = Source.objects.all()
-        if theme is not None:
-            queryset = queryset.filter(pk__in=quotes.filter(themes=theme).values("source"))
-        if speaker is not None:
-            spoken = _public_passages(user).filter(speaker=speaker).values("source")
-            queryset = queryset.filter(pk__in=spoken)
-    else:
-        raise ValueError(f"Unknown search type {kind!r}: use one of {', '.join(TYPES)}.")
-    return queryset
+        return Quote.objects.published()
+    if kind == "passage":
+        return Passage.objects.public().filter(source__superseded_by__isnull=True)
+    if kind == "principle":
+        return Principle.objects.published()
+    if kind == "source":
+        return Source.objects.current()
+    raise ValueError(f"Unknown search type {kind!r}: use one of {', '.join(TYPES)}.")
 
 
 def _with_related(kind: str, queryset: QuerySet) -> QuerySet:
     """What a hit shows, loaded in a fixed number of queries (never whole source texts)."""
+    from django.db.models import Prefetch
+
+    from kb.models import Theme
+
     if kind == "quote":
-        return queryset.with_related().defer(
-            "source__text",
-            "passage__text",
-            "search_vector",
-            "source__search_vector",
-            "passage__search_vector",
-        )
+        return queryset.with_related().defer("source__text", "passage__text")
     if kind == "passage":
-        return queryset.select_related("source", "speaker").defer(
-            "source__text", "search_vector", "source__search_vector"
-        )
+        return queryset.select_related("source", "speaker").defer("source__text")
     if kind == "principle":
-        return queryset.prefetch_related("themes").defer("search_vector")
-    return queryset.defer("text", "search_vector")
+        themes = Prefetch("themes", queryset=Theme.objects.order_by("name"))
+        return queryset.prefetch_related(themes, "claims")
+    return queryset.defer("text")
 
 
-# Counting stops here: past it a page says "10,000+" (a reader pages through 1,000 hits at
-# most, see kb.views.common.MAX_PAGES). Counting every match of a common word costs more
-# than ranking it (bench search).
-COUNT_LIMIT = 10_000
-# Facets count the themes and speakers of at most this many matches of each type; past it
-# they are counted in that sample (``SearchResults.facets_sampled``).
-FACET_SAMPLE = 2_000
-# ``search(count_limit=…)`` left out: COUNT_LIMIT as it is at the call (settable in tests).
-DEFAULT_COUNT_LIMIT = object()
-
-
-def _visible_quotes(user):
-    from kb.models import Quote
-
-    return Quote.objects.visible_to(user if _is_staff(user) else None)
-
-
-def _visible_principles(user):
-    from kb.models import Principle
-
-    return Principle.objects.visible_to(user if _is_staff(user) else None)
-
-
-def _public_passages(user):
-    from kb.models import Passage
-
-    return Passage.objects.public()
-
-
-def _claims(user):
-    from kb.models import Claim
-
-    return Claim.objects.all()
-
-
-# The model each facet names (its rows' slug and name are shown).
-FACET_MODELS = {"theme": "Theme", "speaker": "Person"}
-# How each type is narrowed by a theme and by a speaker, as ``base_queryset`` narrows it:
-# (type, facet, the rows holding the facet for a hit (a function of the user), their field
-# naming the hit, the path from them to the facet). A facet so counts exactly what choosing
-# it keeps of each type (below the sample).
-FACET_ARMS = (
-    ("quote", "theme", _visible_quotes, "id", "themes"),
-    ("principle", "theme", _visible_principles, "id", "themes"),
-    # a passage or a source has the themes of the quotes found in it
-    ("passage", "theme", _visible_quotes, "passage_id", "themes"),
-    ("source", "theme", _visible_quotes, "source_id", "themes"),
-    ("quote", "speaker", _visible_quotes, "id", "speaker"),
-    ("passage", "speaker", _public_passages, "id", "speaker"),
-    # a principle has the speakers of the passages its claims cite; a source, its speakers
-    ("principle", "speaker", _claims, "principle_id", "passage__speaker"),
-    ("source", "speaker", _public_passages, "source_id", "speaker"),
-)
+# --- Running a search ----------------------------------------------------------------------
 
 
 class _Runner:
-    """A parsed, expanded and compiled query bound to a user and filters."""
+    """A parsed, expanded query bound to a searcher and filters."""
 
-    def __init__(self, query: Query, *, user, theme, speaker, connection):
-        self.query, self.user, self.theme, self.speaker = query, user, theme, speaker
-        self.connection = connection
-        self.backend = backend(connection)
-        self.compiled = self.backend.compile_query(query)
-        # {kind: the ids of every match}, when the counting query found them all and the
-        # backend ranks faster among known rows (see postgres.id_list).
-        self.known_ids: dict[str, list[int]] = {}
+    def __init__(self, searcher, query: Query, *, fuzzy: dict, filters: dict):
+        self.searcher, self.query, self.filters = searcher, query, filters
+        self.schema = _schema()
+        self.compiler = Compiler(self.schema, fuzzy)
+        self.matcher = Matcher(query, fuzzy)
 
-    def visible(self, kind: str, *, theme=..., speaker=...) -> QuerySet | None:
-        """The rows of ``kind`` the user may find, narrowed by the filters; None when that
-        is every indexed row (the index holds no boilerplate passage), so the backend
-        needs no join with the table."""
-        theme = self.theme if theme is ... else theme
-        speaker = self.speaker if speaker is ... else speaker
-        if (
-            theme is None
-            and speaker is None
-            and (kind in ("passage", "source") or _is_staff(self.user))
-        ):
-            return None
-        return base_queryset(kind, user=self.user, theme=theme, speaker=speaker)
+    def conditions(self, *, kind: str | None = None, without: str | None = None) -> list:
+        import tantivy
 
-    def match_sql(self, kind: str, **filters) -> tuple[str, list]:
-        return self.backend.match_sql(kind, self.compiled, self.visible(kind, **filters))
-
-    # A search page runs every part below for every type: each part is one SQL query for
-    # all the types (bench pages counts the queries; the issue allows 12 a page).
-
-    def hits(self, kind: str, offset: int, limit: int) -> list[Hit]:
-        return self.hits_of((kind,), offset, limit)[kind]
-
-    def hits_of(self, kinds, offset: int, limit: int) -> dict[str, list[Hit]]:
-        """Hits ``offset`` to ``offset + limit`` of each of ``kinds``: one query ranks the
-        ids of every type and highlights the rows on the page, then a query per type
-        fetches those rows."""
-        marked = self.ranked_highlights(kinds, offset, limit)
-        found: dict[str, list[Hit]] = {}
-        for kind in kinds:
-            ranked = sorted(marked[kind].items(), key=lambda item: (-item[1][0], item[0]))
-            rows = _with_related(kind, base_queryset(kind, user=self.user)).in_bulk(
-                [pk for pk, _ in ranked]
-            )
-            found[kind] = [
-                _hit(kind, rows[pk], texts, rank) for pk, (rank, texts) in ranked if pk in rows
-            ]
-        return found
-
-    def ranked_highlights(self, kinds, offset: int, limit: int):
-        """``{kind: {id: (rank, {field: text with the START/STOP markers})}}`` for the hits
-        ``offset`` to ``offset + limit`` of each kind, in one query.
-
-        Each kind's ranked ids are a materialized CTE, read twice: for the ranks, and by the
-        highlight query of the same rows (which runs for the page's rows only).
-        """
-        be = self.backend
-        out: dict[str, dict] = {kind: {} for kind in kinds}
-        ctes, arms, params, arm_params, fields_of = [], [], [], [], {}
-        for kind in kinds:
-            # ``kind`` is one of TYPES, never user input; limit and offset are ints.
-            sql, kind_params = be.ranked_sql(
-                kind, self.compiled, self.visible(kind), self.known_ids.get(kind)
-            )
-            ctes.append(
-                f"r_{kind} AS {be.MATERIALIZED} ({sql} LIMIT {int(limit)} OFFSET {int(offset)})"
-            )
-            params.extend(kind_params)
-            hl_sql, hl_params, fields = be.highlight_select(
-                kind, self.compiled, f"SELECT id FROM r_{kind}", START, STOP
-            )
-            fields_of[kind] = fields
-            columns = [f"h_{kind}.hl{i}" if i < len(fields) else be.NULL_TEXT for i in range(3)]
-            arms.append(
-                f"SELECT '{kind}', r_{kind}.id, r_{kind}.search_rank, {', '.join(columns)} "
-                f"FROM r_{kind} LEFT JOIN ({hl_sql}) AS h_{kind} ON h_{kind}.id = r_{kind}.id"
-            )
-            arm_params.extend(hl_params)
-        if not arms:
-            return out
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(arms), params + arm_params
-            )
-            for kind, pk, rank, *texts in cursor.fetchall():
-                fields = fields_of[kind]
-                out[kind][pk] = (
-                    float(rank or 0.0),
-                    {f: be.read_highlight(t) for f, t in zip(fields, texts, strict=False)},
-                )
+        out = []
+        if kind is not None:
+            out.append(tantivy.Query.term_query(self.schema, "type", kind))
+        for name, value in self.filters.items():
+            if name != without:
+                out.append(tantivy.Query.term_query(self.schema, name, value))
         return out
 
-    def counts_and_facets(self, count_limit: int | None, facet_types: tuple[str, ...]):
-        """``(counts, facets, sampled)`` in one query.
-
-        ``counts``: the matches of every type, up to ``count_limit`` + 1 (None: all).
-        ``facets`` (None unless ``facet_types``): for each theme and speaker, how many
-        matches of each of ``facet_types`` choosing it keeps (the speaker filter applied to
-        the theme counts and the other way round), counted in the first FACET_SAMPLE
-        matches of each type; ``sampled``: some type had more. Each type's matches are
-        found once (a materialized CTE) and both counted and sampled from there: finding
-        them is the costly part (a phrase's candidates are checked one by one on
-        PostgreSQL).
-        """
-        be = self.backend
-        arms_wanted = [arm for arm in FACET_ARMS if arm[0] in facet_types]
-        ctes, params, arms = [], [], []
-
-        def cte(name: str, sql: str, cte_params, limit: int | None) -> None:
-            bound = f" LIMIT {int(limit) + 1}" if limit is not None else ""
-            ctes.append(f"{name} AS {be.MATERIALIZED} ({sql}{bound})")
-            params.extend(cte_params)
-
-        for kind in TYPES:
-            sql, kind_params = self.match_sql(kind)
-            cte(f"m_{kind}", sql, kind_params, count_limit)
-            ids = be.id_list(f"m_{kind}") if count_limit is not None else "''"
-            arms.append((f"SELECT 'count', '{kind}', {ids}, COUNT(*) FROM m_{kind}", []))
-        sampled = False
-        shared = count_limit is None or count_limit >= FACET_SAMPLE
-        for kind, name, holders, hit, path in arms_wanted:
-            source = f"m_{kind}"
-            if getattr(self, name) is not None or not shared:
-                # Not the search's own rows (its filter is dropped), or too few of them.
-                source = f"f_{kind}_{name}"
-                sql, kind_params = self.match_sql(kind, **{name: None})
-                cte(source, sql, kind_params, FACET_SAMPLE)
-                arms.append((f"SELECT 'size', '{kind}', '', COUNT(*) FROM {source}", []))
-            sample = f"SELECT id FROM {source} LIMIT {FACET_SAMPLE}"
-            # The distinct (hit, facet) pairs first, then counted by facet: a source's
-            # passages are many rows for few pairs, read in order from the index
-            # passage_source_speaker. The sources' speaker arm of "phone" at a million
-            # passages: 10–14 ms, against 23 ms for COUNT(DISTINCT) grouped by the facet's
-            # slug and name (which sorts the 29,000 passages of 2,000 sources).
-            pairs, pair_params = (
-                be.among(holders(self.user), sample, (), field=hit)
-                .order_by()
-                .values(pair_hit=F(hit), pair_facet=F(f"{path}__id"))
-                .distinct()
-                .query.sql_with_params()
-            )
-            model = apps.get_model("kb", FACET_MODELS[name])
-            table = self.connection.ops.quote_name(model._meta.db_table)
-            arms.append(
-                (
-                    f"SELECT '{name} {kind}', f.slug, f.name, COUNT(*) FROM ({pairs}) AS x "
-                    f"JOIN {table} f ON f.id = x.pair_facet GROUP BY f.slug, f.name",
-                    pair_params,
-                )
-            )
-        union = " UNION ALL ".join(
-            f"SELECT * FROM ({sql}) AS arm_{i}" for i, (sql, _) in enumerate(arms)
+    def type_query(self, kind: str, *, without: str | None = None):
+        return self.compiler.query(
+            self.query, documents.BOOSTS[kind], self.conditions(kind=kind, without=without)
         )
-        for _, arm_params in arms:
-            params.extend(arm_params)
+
+    def any_query(self, kinds=TYPES, *, without: str | None = None):
+        """Matches of any of ``kinds``, unscored (counts and facets): the query over every
+        searched field at once, which matches what each type's own does, as a document
+        holds only its type's fields (a quote has no title)."""
+        import tantivy
+
+        conditions = self.conditions(without=without)
+        if set(kinds) != set(TYPES):
+            conditions.append(tantivy.Query.term_set_query(self.schema, "type", list(kinds)))
+        return self.compiler.query(self.query, EVERY_FIELD, conditions)
+
+    def counts_and_facets(self, facet_types) -> tuple[dict[str, int], dict]:
+        """The matches of every type, exact, and for the most frequent values of each facet
+        how many matches of ``facet_types`` choosing it keeps (the other filters applied):
+        ``{facet: {value: n}}``, most first."""
         counts = dict.fromkeys(TYPES, 0)
-        found: dict[str, dict[tuple[str, str], dict[str, int]]] = {"theme": {}, "speaker": {}}
-        with self.connection.cursor() as cursor:
-            cursor.execute("WITH " + ", ".join(ctes) + " " + union, params)
-            for what, slug, label, n in cursor.fetchall():
-                if what == "count":
-                    counts[slug] = n
-                    if label and n <= count_limit:  # every match: rank just those rows
-                        self.known_ids[slug] = [int(pk) for pk in label.split(",")]
-                elif what == "size":
-                    sampled = sampled or n > FACET_SAMPLE
-                elif slug is not None:
-                    name, kind = what.split()
-                    found[name].setdefault((slug, label), {})[kind] = n
-        if not facet_types:
-            return counts, None, False
-        for kind, name, *_ in arms_wanted:
-            if getattr(self, name) is None and shared:
-                sampled = sampled or counts[kind] > FACET_SAMPLE
-        listed = {}
-        for name, active in (("theme", self.theme), ("speaker", self.speaker)):
-            listed[name] = sorted(
-                (
-                    Facet(slug, label, by_type, active is not None and slug == active.slug)
-                    for (slug, label), by_type in found[name].items()
-                ),
-                key=lambda f: (-f.count, f.name.lower()),
-            )
-        return counts, listed, sampled
+        found: dict[str, dict] = {name: {} for name in FACETS}
+        wanted = FACETS if facet_types else ()
+        whole = set(facet_types) == set(TYPES)
+        plain = [name for name in wanted if name not in self.filters]
+        query = self.any_query()
+        if query is None:
+            return counts, found
+        # One aggregation for the counts (and, on the "All" tab, the facets not filtered
+        # on); one for a tab's facets over its type; one more for each facet filtered on,
+        # without its own filter (choosing another value replaces it).
+        spec = {"type": {"terms": {"field": "type", "size": len(TYPES)}}}
+        if whole:
+            spec |= _facet_aggs(plain)
+        result = self.searcher.aggregate(query, spec)
+        for bucket in result["type"]["buckets"]:
+            counts[bucket["key"]] = bucket["doc_count"]
+        runs = [(None, plain)] if plain and not whole else []
+        runs += [(name, [name]) for name in wanted if name in self.filters]
+        answers = [(plain, result)] if whole else []
+        for without, names in runs:
+            narrowed = self.any_query(facet_types, without=without)
+            if narrowed is not None:
+                answers.append((names, self.searcher.aggregate(narrowed, _facet_aggs(names))))
+        for names, answer in answers:
+            for name in names:
+                for value in answer.get(name, {}).get("buckets", []):
+                    found[name][value["key"]] = value["doc_count"]
+        return counts, found
+
+    def ranked(self, kind: str, offset: int, limit: int) -> list[tuple[int, float]]:
+        query = self.type_query(kind)
+        if query is None or limit <= 0:
+            return []
+        result = self.searcher.search(query, limit=limit, offset=offset, count=False)
+        addresses = [address for _, address in result.hits]
+        ids = self.searcher.fast_field_values("id", addresses) if addresses else []
+        return [(int(pk), float(score)) for pk, (score, _) in zip(ids, result.hits, strict=True)]
+
+    def hits(self, kind: str, offset: int, limit: int) -> list[Hit]:
+        """Hits ``offset`` to ``offset + limit`` of ``kind``: ranked by the index, the rows
+        fetched (and re-checked) in one query."""
+        ranked = self.ranked(kind, offset, limit)
+        rows = _with_related(kind, visible(kind)).in_bulk([pk for pk, _ in ranked])
+        return [_hit(kind, rows[pk], rank, self.matcher) for pk, rank in ranked if pk in rows]
 
 
-def _hit(kind: str, row, marked: dict, rank: float) -> Hit:
+EVERY_FIELD = dict.fromkeys(documents.TEXT_FIELDS, 1.0)
+
+
+def _facet_aggs(names) -> dict:
+    """The facets' most frequent values. Each segment ranks FACET_BUCKETS values (more
+    than a facet has but for sources at scale), so the counts of the values shown are
+    exact. (A sub-aggregation by type under each would cost five times as much.)"""
+    return {
+        name: {
+            "terms": {
+                "field": name,
+                "size": YEARS_SHOWN if name == "year" else FACET_SHOWN,
+                "segment_size": FACET_BUCKETS,
+            }
+        }
+        for name in names
+    }
+
+
+def _marked(text: str, matcher: Matcher, limit: int | None = SNIPPET_CHARS):
+    return highlight(text or "", matcher, limit=limit)
+
+
+def _why(matcher: Matcher, **named: list[str]) -> str:
+    """ "theme Pricing" when one of ``named``'s values has a matched word."""
+    for label, values in named.items():
+        for value in values:
+            if value and matcher.matches_in(value):
+                return f"{label} {value}"
+    return ""
+
+
+def _hit(kind: str, row, rank: float, matcher: Matcher) -> Hit:
     if kind == "quote":
-        snippet = markup(marked.get("text")) if marked.get("text") else escape(row.text)
+        snippet, found = _marked(row.text, matcher, limit=None)
+        speaker = [row.speaker.name, *row.speaker.other_names] if row.speaker else []
+        why = (
+            ""
+            if found
+            else _why(matcher, theme=[t.name for t in row.themes.all()], speaker=speaker)
+        )
         return Hit(
             kind,
             row.pk,
@@ -543,45 +424,60 @@ def _hit(kind: str, row, marked: dict, rank: float) -> Hit:
             row.passage_id,
             rank,
             row,
+            why,
         )
     if kind == "passage":
         title = f"{row.source.title} ¶{row.number}"
-        text = marked.get("text") or Truncator(row.text).words(40)
+        snippet, found = _marked(row.text, matcher)
+        speaker = [row.speaker.name, *row.speaker.other_names] if row.speaker else []
         return Hit(
             kind,
             row.pk,
             title,
             escape(title),
-            markup(text),
+            snippet,
             row.get_absolute_url(),
             row.source.slug,
             row.pk,
             rank,
             row,
+            "" if found else _why(matcher, speaker=speaker),
         )
     if kind == "principle":
-        parts = [marked.get("claims"), marked.get("summary")]
-        text = next((p for p in parts if _marked(p)), None) or marked.get("summary") or row.summary
+        title_html, in_title = _marked(row.title, matcher, limit=None)
+        parts = [row.summary, *(claim.text for claim in row.claims.all())]
+        snippet, found = mark_safe(""), False
+        for text in parts:
+            snippet, found = _marked(text, matcher)
+            if found:
+                break
+        if not found:
+            snippet, _ = _marked(row.summary, matcher)
+        why = "" if found or in_title else _why(matcher, theme=[t.name for t in row.themes.all()])
         return Hit(
             kind,
             row.pk,
             row.title,
-            markup(marked.get("title")) if marked.get("title") else escape(row.title),
-            markup(text) if text else mark_safe(""),
+            title_html,
+            snippet,
             row.get_absolute_url(),
             None,
             None,
             rank,
             row,
+            why,
         )
-    parts = [marked.get("notes"), marked.get("byline")]
-    text = next((p for p in parts if _marked(p)), None) or marked.get("notes") or ""
+    title_html, _ = _marked(row.title, matcher, limit=None)
+    byline = " · ".join(p for p in (row.author, row.publisher) if p)
+    snippet, found = _marked(row.notes, matcher)
+    if not found and byline:
+        snippet, _ = _marked(byline, matcher)
     return Hit(
         kind,
         row.pk,
         row.title,
-        markup(marked.get("title")) if marked.get("title") else escape(row.title),
-        markup(text),
+        title_html,
+        snippet,
         row.get_absolute_url(),
         row.slug,
         None,
@@ -590,22 +486,102 @@ def _hit(kind: str, row, marked: dict, rank: float) -> Hit:
     )
 
 
-def _resolve(model, value, name: str, unknown: dict):
-    """A Theme or Person from an instance or a slug (or one it had before a rename, as old
-    addresses redirect); an unknown slug is reported, ignored."""
+def _resolve(name: str, value, unknown: dict):
+    """The filter's value: a Theme, Person or Source from an instance or a slug (or one
+    it had before a rename, as old addresses redirect), a kind, a year; an unknown value
+    is reported in ``unknown`` and not applied."""
+    from kb.models import Person, Source, Theme
     from kb.moved import renamed_slug
 
     if value is None or value == "":
         return None
+    if name == "kind":
+        if str(value) in dict(Source.Kind.choices):
+            return str(value)
+        unknown[name] = str(value)[:80]
+        return None
+    if name == "year":
+        text = str(value).strip()
+        if text.isascii() and text.isdigit() and 0 < int(text) < 10_000:
+            return int(text)
+        unknown[name] = str(value)[:80]
+        return None
+    model = {"theme": Theme, "speaker": Person, "source": Source}[name]
     if isinstance(value, model):
         return value
     slug = str(value)[:80]
-    found = model.objects.filter(slug=slug).first() if "\x00" not in slug else None
-    if found is None and (now := renamed_slug(model, slug)):
-        found = model.objects.filter(slug=now).first()
+    if "\x00" in slug:
+        unknown[name] = slug.replace("\x00", "")
+        return None
+    rows = Source.objects.current() if model is Source else model.objects.all()
+    if model is Person:
+        rows = rows.filter(status="published")
+    found = rows.filter(slug=slug).first()
+    if found is None and model is not Source and (now := renamed_slug(model, slug)):
+        found = rows.filter(slug=now).first()
     if found is None:
-        unknown[name] = str(value)
+        unknown[name] = slug
     return found
+
+
+def _filter_values(results: SearchResults) -> dict:
+    """The active filters as index values."""
+    out = {}
+    for name in ("theme", "speaker", "source"):
+        if (value := getattr(results, name)) is not None:
+            out[name] = value.pk
+    if results.kind is not None:
+        out["kind"] = results.kind
+    if results.year is not None:
+        out["year"] = results.year
+    return out
+
+
+def _fuzzy_words(searcher, parsed: Query, mapping) -> dict[str, int]:
+    """{word: edit distance} for each required single word the index has no exact term
+    for (a typo): those are searched fuzzily."""
+    out = {}
+    for phrase in (p for node in parsed.positive for p in phrases(node)):
+        if phrase.prefix or len(phrase.words) != 1:
+            continue
+        word = phrase.words[0]
+        if len(word) < FUZZY_MIN_LENGTH or word.isdigit() or (word,) in mapping:
+            continue
+        terms, typed = documents.analyze(word), prefix_terms(word)
+        if len(terms) != 1 or len(typed) != 1:
+            continue  # a CJK run: a phrase of characters, not a word with a spelling
+        if searcher.doc_freq(documents.WORDS_FIELD, typed[0]):
+            continue
+        if not any(searcher.doc_freq(name, terms[0]) for name in documents.TEXT_FIELDS):
+            out[word] = 1 if len(word) <= 5 else 2
+    return out
+
+
+def _corrections(results: SearchResults, fuzzy: dict[str, int]) -> dict[str, str]:
+    """For each fuzzily searched word, the word of the best hits nearest to it (what the
+    page says it shows)."""
+    seen: dict[str, Counter] = {word: Counter() for word in fuzzy}
+    surfaces: Counter = Counter()
+    for hit in results.hits[:CORRECTION_HITS]:
+        texts = [getattr(hit.obj, name, "") or "" for name in ("text", "title", "summary")]
+        texts += [theme.name for theme in _themes_of(hit.obj)]
+        speaker = getattr(hit.obj, "speaker", None)
+        if speaker is not None:
+            texts.append(speaker.name)
+        for text in texts:
+            folded = documents.fold(text).lower()
+            for token in documents.tokens(text):
+                surfaces[folded[token.char_offset_from : token.char_offset_to]] += 1
+    for surface, n in surfaces.items():
+        for word, distance in fuzzy.items():
+            if surface != word and edit_distance(surface, word, distance) <= distance:
+                seen[word][surface] += n
+    return {word: counter.most_common(1)[0][0] for word, counter in seen.items() if counter}
+
+
+def _themes_of(obj) -> list:
+    themes = getattr(obj, "themes", None)
+    return list(themes.all()) if themes is not None else []
 
 
 def search(
@@ -615,189 +591,217 @@ def search(
     user=None,
     theme=None,
     speaker=None,
+    source=None,
+    kind=None,
+    year=None,
     limit: int = 5,
     offset: int = 0,
     facets: bool | tuple[str, ...] = True,
-    suggest: bool = True,
-    count_limit: int | None | object = DEFAULT_COUNT_LIMIT,
+    fuzzy: bool = True,
 ) -> SearchResults:
-    """Search everything ``user`` may see for ``query``.
+    """Search everything readers may see for ``query``.
 
-    ``counts`` are given for every type; ``groups`` hold the hits ``offset`` to
+    ``counts`` are exact for every type; ``groups`` hold the hits ``offset`` to
     ``offset + limit`` of each of ``types`` (more with ``results.more`` or
-    ``results.sequence``). ``theme`` and ``speaker`` are instances or slugs (an unknown slug
-    is listed in ``results.unknown`` and not applied). Counting stops at ``count_limit``
-    (default COUNT_LIMIT; ``results.capped`` names the types with more; None counts every
-    match). ``facets``: True counts what each theme and speaker keeps of every type, a
-    tuple of types of those only (a type's tab), False none. Any string is a valid query.
+    ``results.sequence``). ``theme``, ``speaker`` and ``source`` are instances or slugs,
+    ``kind`` a source kind, ``year`` a year: a value not found is listed in
+    ``results.unknown`` and not applied. ``facets``: True counts what each facet value
+    keeps of every type, a tuple of types of those only (a type's tab), False none.
+    ``fuzzy``: a word with no exact hit is searched fuzzily (``results.corrected``).
+    Any string is a valid query. Raises ``SearchUnavailable`` when the index is missing
+    or being rebuilt. ``user`` is accepted for the callers' sake: the index holds only
+    what every reader may see (drafts are found in the admin).
     """
-    from kb.models import Person, Theme
-
+    del user
     types = tuple(types)
-    if count_limit is DEFAULT_COUNT_LIMIT:
-        count_limit = COUNT_LIMIT
     facet_types = TYPES if facets is True else tuple(facets or ())
-    for kind in types + facet_types:
-        if kind not in TYPES:
-            raise ValueError(f"Unknown search type {kind!r}: use one of {', '.join(TYPES)}.")
+    for name in types + facet_types:
+        if name not in TYPES:
+            raise ValueError(f"Unknown search type {name!r}: use one of {', '.join(TYPES)}.")
     parsed = parse(query)
-    unknown: dict[str, str] = {}
-    theme = _resolve(Theme, theme, "theme", unknown)
-    speaker = _resolve(Person, speaker, "speaker", unknown)
-    results = SearchResults(query=parsed.raw, parsed=parsed, theme=theme, speaker=speaker)
-    results.unknown = unknown
+    results = SearchResults(query=parsed.raw, parsed=parsed)
+    given = {"theme": theme, "speaker": speaker, "source": source, "kind": kind, "year": year}
+    for name, value in given.items():
+        setattr(results, name, _resolve(name, value, results.unknown))
     if parsed.is_empty:
         return results
-    connection = connections[DEFAULT_DB_ALIAS]
+    searcher = _open_searcher()
+    mapping = alias_map()
+    typos = _fuzzy_words(searcher, parsed, mapping) if fuzzy else {}
     runner = _Runner(
-        expand(parsed, alias_map()),
-        user=user,
-        theme=theme,
-        speaker=speaker,
-        connection=connection,
+        searcher, expand(parsed, mapping), fuzzy=typos, filters=_filter_values(results)
     )
     results.runner = runner
-    counts, found_facets, sampled = runner.counts_and_facets(count_limit, facet_types)
-    results.counts = counts
-    if count_limit is not None:
-        results.capped = {kind for kind, n in counts.items() if n > count_limit}
-        for kind in results.capped:
-            results.counts[kind] = count_limit
-    wanted = [kind for kind in types if results.counts[kind] and limit > 0]
-    found = runner.hits_of(wanted, offset, limit) if wanted else {}
-    for kind in types:
-        results.groups[kind] = found.get(kind, [])
-    if found_facets is not None and results.total:
-        results.facets, results.facets_sampled = found_facets, sampled
-    if suggest and not results.total:
-        results.suggestion = _suggestion(parsed, user=user, connection=connection)
+    results.counts, found = runner.counts_and_facets(facet_types)
+    for name in types:
+        results.groups[name] = runner.hits(name, offset, limit) if results.counts[name] else []
+    if facet_types and results.total:
+        results.facets = _facets(results, found, facet_types)
+    if typos and results.total:
+        fixes = _corrections(results, typos)
+        corrected = Query(
+            raw=parsed.raw,
+            positive=[_replace(node, fixes) for node in parsed.positive],
+            negative=parsed.negative,
+        )
+        results.corrected = query_text(corrected) if fixes else None
     return results
 
 
-def _suggestion(parsed: Query, *, user, connection) -> str | None:
-    """The query with misspelt words replaced by the nearest indexed words, if it finds some."""
-    be = backend(connection)
-    if be is not postgres or not postgres.has_trigram(connection):
-        return None
-    replacements = {}
-    for word in parsed.words()[:SUGGEST_WORDS]:
-        if len(word) >= 3 and not word.isdigit():
-            better = be.suggest_word(connection, word)
-            if better and better != word:
-                replacements[word] = better
-    if not replacements:
-        return None
+def _replace(node, fixes: dict[str, str]):
+    if isinstance(node, Phrase):
+        return Phrase(tuple(fixes.get(w, w) for w in node.words), node.prefix)
+    return type(node)(tuple(_replace(part, fixes) for part in node.parts))
 
-    def fix(node):
-        if isinstance(node, Phrase):
-            return Phrase(tuple(replacements.get(w, w) for w in node.words))
-        return type(node)(tuple(fix(part) for part in node.parts))
 
-    pieces = [node_text(fix(node)) for node in parsed.positive]
-    pieces += ["-" + node_text(node) for node in parsed.negative]
-    suggestion = " ".join(pieces)
-    retry = search(suggestion, types=(), user=user, facets=False, suggest=False)
-    return suggestion if retry.total else None
+def _facets(results: SearchResults, found: dict[str, dict], facet_types) -> dict[str, list[Facet]]:
+    """Each facet's values, named from the database (one query per facet shown); the
+    value filtered on always among them (what it keeps is what the search found)."""
+    from kb.models import Person, Source, Theme
+
+    out: dict[str, list[Facet]] = {}
+    for name, values in found.items():
+        active = getattr(results, name)
+        if active is not None:
+            key = active.pk if name in ("theme", "speaker", "source") else active
+            if key not in values:
+                values[key] = sum(n for t, n in results.counts.items() if t in facet_types)
+        if not values:
+            continue
+        if name in ("theme", "speaker", "source"):
+            model = {"theme": Theme, "speaker": Person, "source": Source}[name]
+            rows = model.objects.filter(pk__in=list(values))
+            if model is Person:
+                rows = rows.filter(status="published")
+            label = "title" if model is Source else "name"
+            named = {pk: (slug, text) for pk, slug, text in rows.values_list("pk", "slug", label)}
+            facets = [
+                Facet(name, slug, text, values[pk], active is not None and active.pk == pk)
+                for pk, (slug, text) in named.items()
+            ]
+        elif name == "kind":
+            facets = [
+                Facet(name, value, _kind_label(value), by, value == active)
+                for value, by in values.items()
+            ]
+        else:
+            facets = [
+                Facet(name, str(value), str(value), by, value == active)
+                for value, by in values.items()
+            ]
+        if name == "year":
+            facets.sort(key=lambda f: -int(f.slug))
+        else:
+            facets.sort(key=lambda f: (-f.count, f.name.lower()))
+        shown = facets[:FACET_SHOWN]
+        shown += [f for f in facets[FACET_SHOWN:] if f.active]
+        out[name] = shown
+    return out
 
 
 def filter_quotes(queryset: QuerySet, raw: str) -> QuerySet:
-    """The quotes of ``queryset`` matching ``raw`` (the same search as ``search``).
+    """The quotes of ``queryset`` matching ``raw`` (the same search as ``search``), at most
+    FILTER_LIMIT of the best. A query with no word leaves the queryset as it is; one with
+    only excluded words removes the quotes that have them. The queryset's order is kept.
+    Raises ``SearchUnavailable`` as ``search`` does."""
+    import tantivy
 
-    A query with no word leaves the queryset as it is; one with only excluded words
-    removes the quotes that have them. The queryset's order is kept.
-    """
     parsed = parse(raw)
-    be = backend()
-    if parsed.is_empty:
-        if parsed.negative:
-            excluded = expand(parsed).negative
-            return be.exclude_matches(queryset, "quote", be.compile_any(excluded))
+    if parsed.is_empty and not parsed.negative:
         return queryset
-    return be.filter_matches(queryset, "quote", be.compile_query(expand(parsed)))
+    searcher = _open_searcher()
+    mapping = alias_map()
+    expanded = expand(parsed, mapping)
+    compiler = Compiler(_schema())
+    boosts = documents.BOOSTS["quote"]
+    is_quote = tantivy.Query.term_query(_schema(), "type", "quote")
+    if parsed.is_empty:
+        excluded = Query(positive=[node for node in expanded.negative])
+        compiled = compiler.query(excluded, boosts, [is_quote])
+        if compiled is None:
+            return queryset
+        return queryset.exclude(pk__in=_id_list(_all_ids(searcher, compiled)))
+    compiled = compiler.query(expanded, boosts, [is_quote])
+    if compiled is None:
+        return queryset.none()
+    return queryset.filter(pk__in=_id_list(_all_ids(searcher, compiled, FILTER_LIMIT)))
 
 
-def query_terms(raw: str) -> list[str]:
-    """The required words of a user's query, bounded so any input is cheap to run."""
-    return parse(raw).words()
+def _id_list(ids: list[int]) -> RawSQL:
+    """The ids as one bound value the database unpacks: thousands of ids cost Django
+    tens of milliseconds as an IN list of parameters, and the query is written twice
+    (the page and its count)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
-# --- The index -----------------------------------------------------------------------------
+def _all_ids(searcher, query, limit: int | None = None) -> list[int]:
+    # tantivy panics on a limit of 0: count with one.
+    count = searcher.search(query, limit=1, count=True).count if limit is None else limit
+    if not count:
+        return []
+    result = searcher.search(query, limit=count, count=False)
+    addresses = [address for _, address in result.hits]
+    return [int(pk) for pk in searcher.fast_field_values("id", addresses)]
 
 
-def install_index(connection=None) -> None:
-    """Create (or re-create) the index tables, triggers and indexes; idempotent."""
-    connection = connection or connections[DEFAULT_DB_ALIAS]
-    backend(connection).install(connection)
+# --- More like this ------------------------------------------------------------------------
 
 
-def rebuild_index(connection=None) -> dict[str, int]:
-    """Re-index every row; returns the number of rows indexed per type."""
-    connection = connection or connections[DEFAULT_DB_ALIAS]
-    be = backend(connection)
-    be.install(connection)
-    return be.rebuild(connection)
+def _like(kind: str, texts: dict[str, list[str]], exclude: int, limit: int) -> list[int]:
+    import tantivy
+
+    searcher = _open_searcher()
+    schema = _schema()
+    fields = {
+        name: [documents.fold(text) for text in values if text]
+        for name, values in texts.items()
+        if any(values)
+    }
+    if not fields:
+        return []
+    like = tantivy.Query.more_like_this_document_fields_query(
+        schema,
+        fields,
+        min_doc_frequency=1,
+        min_term_frequency=1,
+        max_query_terms=RELATED_TERMS,
+        min_word_length=2,
+    )
+    query = tantivy.Query.boolean_query(
+        [
+            (tantivy.Occur.Must, like),
+            (tantivy.Occur.Must, tantivy.Query.term_query(schema, "type", kind)),
+            (tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "id", exclude)),
+        ]
+    )
+    result = searcher.search(query, limit=limit * 2, count=False)
+    addresses = [address for _, address in result.hits]
+    return [int(pk) for pk in searcher.fast_field_values("id", addresses)] if addresses else []
 
 
-@contextmanager
-def deferred_indexing(connection=None):
-    """Inside an import's transaction: rows inserted in the block are not indexed one by one;
-    call :func:`index_source_rows` for each source written before the block ends.
+def _in_order(queryset: QuerySet, ids: list[int], limit: int) -> list:
+    rows = queryset.in_bulk(ids)
+    return [rows[pk] for pk in ids if pk in rows][:limit]
 
-    On PostgreSQL the triggers compute each row's vector, which has no cheaper bulk form, so
-    this changes nothing there.
-    """
-    connection = connection or connections[DEFAULT_DB_ALIAS]
-    if not connection.in_atomic_block:
-        raise RuntimeError("deferred_indexing() must run inside transaction.atomic()")
-    if connection.vendor != "sqlite":
-        yield
-        return
-    sqlite.set_deferred(connection, True)
+
+def related_quotes(quote, limit: int = 5) -> list:
+    """Published quotes saying most nearly what ``quote`` says ("more like this" on the
+    quotes' words and themes), best first; [] when the index is unavailable."""
+    themes = [theme.name for theme in quote.themes.all()]
     try:
-        yield
-    finally:
-        sqlite.set_deferred(connection, False)
+        ids = _like("quote", {"text": [quote.text], "themes": themes}, quote.pk, limit)
+    except SearchUnavailable:
+        return []
+    return _in_order(_with_related("quote", visible("quote")), ids, limit)
 
 
-def index_source_rows(source_id: int, connection=None) -> None:
-    """Index one source's passages and quotes written inside :func:`deferred_indexing`."""
-    connection = connection or connections[DEFAULT_DB_ALIAS]
-    if connection.vendor == "sqlite":
-        sqlite.index_source_rows(connection, source_id)
-
-
-def clear_index(connection=None) -> None:
-    """Empty the index, leaving the triggers in place (tests; ``rebuild_index`` restores)."""
-    connection = connection or connections[DEFAULT_DB_ALIAS]
-    backend(connection).clear(connection)
-
-
-def ensure_index(connection=None) -> bool:
-    """Re-install and rebuild the index if its triggers are missing; True if it had to.
-
-    SQLite drops a table's triggers when a migration rebuilds the table, so this runs after
-    every ``migrate`` (post_migrate) once the search migration is applied.
-    """
-    connection = connection or connections[DEFAULT_DB_ALIAS]
-    be = backend(connection)
-    if be.is_installed(connection):
-        return False
-    be.install(connection)
-    be.rebuild(connection)
-    return True
-
-
-SEARCH_MIGRATION = ("kb", "0002_search")
-
-
-def _after_migrate(sender, app_config=None, using=DEFAULT_DB_ALIAS, **kwargs):
-    if app_config is None or app_config.label != "kb":
-        return
-    from django.db.migrations.recorder import MigrationRecorder
-
-    connection = connections[using]
-    if SEARCH_MIGRATION in MigrationRecorder(connection).applied_migrations():
-        ensure_index(connection)
-
-
-post_migrate.connect(_after_migrate, dispatch_uid="kb.search.ensure_index")
+def related_passages(passage, limit: int = 5) -> list:
+    """Passages readers see saying most nearly what ``passage`` says, best first (other
+    sources' too); [] when the index is unavailable."""
+    try:
+        ids = _like("passage", {"text": [passage.text]}, passage.pk, limit)
+    except SearchUnavailable:
+        return []
+    return _in_order(_with_related("passage", visible("passage")), ids, limit)

@@ -1,9 +1,9 @@
 """The search page: the best hits of every type, or one type page by page, with facets."""
 
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from kb import search as engine
-from kb.cache import fragment_key, lazy
 from kb.search.query import parse
 from kb.views.common import PER_PAGE, paginate
 
@@ -13,26 +13,60 @@ TABS = [(kind, engine.TYPE_LABELS[kind][1].capitalize()) for kind in engine.TYPE
 EXAMPLES = ["Millet", "pricing", '"word of mouth"', "sincerity -price", "users OR friends"]
 
 
-def _for_cards(hits):
-    """Quote hits render with the shared quote card, showing the highlighted text."""
-    for hit in hits:
-        if hit.type == "quote":
-            hit.obj.text = hit.snippet  # escaped text with <mark> only: see engine.markup
-    return hits
-
-
 def search(request):
     params = request.GET
-    # Lazy: a cached fragment (kb.cache) runs no search; the title needs only the query.
-    data = lazy(lambda: search_context(request))
-    context = {
-        key: lazy(lambda key=key: data[key])
-        for key in ("results", "type", "bad_type", "tabs", "sections", "page", "filtered")
-    }
-    context["q"] = parse(params.get("q", "")).raw
-    context["examples"] = EXAMPLES
-    context["fragment"] = fragment_key(request, request.get_full_path())
-    return render(request, "kb/search.html", context)
+    q = parse(params.get("q", "")).raw
+    try:
+        context = search_context(request)
+    except engine.SearchUnavailable:
+        context = {"q": q, "unavailable": True}
+        response = render(request, "kb/search.html", context, status=503)
+        response["Retry-After"] = "30"
+    else:
+        response = render(request, "kb/search.html", context)
+    # The index follows the database by a second or two: a page kept under the content
+    # token (kb.cache) could keep a result the index had not caught up with yet.
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+def _sections(results, kind: str, page) -> list[dict]:
+    kinds = [kind] if kind else [t for t in engine.TYPES if results.counts[t]]
+    return [
+        {
+            "type": t,
+            "label": engine.TYPE_LABELS[t],
+            "count": results.counts[t],
+            "hits": page.object_list if page is not None else results.groups.get(t, []),
+        }
+        for t in kinds
+    ]
+
+
+def _link(params, name: str, value: str | None) -> str:
+    """The query string with ``name`` set to ``value`` (removed when None), page 1."""
+    query = params.copy()
+    query.pop("page", None)
+    if value is None:
+        query.pop(name, None)
+    else:
+        query[name] = value
+    return "?" + query.urlencode()
+
+
+def _facet_groups(params, results) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "label": engine.FACET_LABELS[name],
+            "values": [
+                {"facet": facet, "href": _link(params, name, None if facet.active else facet.slug)}
+                for facet in results.facets[name]
+            ],
+        }
+        for name in engine.FACETS
+        if results.facets.get(name)
+    ]
 
 
 def search_context(request) -> dict:
@@ -45,55 +79,36 @@ def search_context(request) -> dict:
         params.get("q", ""),
         types=() if kind else engine.TYPES,
         user=request.user,
-        theme=params.get("theme") or None,
-        speaker=params.get("speaker") or None,
+        **{name: params.get(name) or None for name in engine.FACETS},
         limit=OVERVIEW_HITS,
-        # A type's tab shows what each facet keeps of that type: only its arms are counted.
+        # A type's tab shows what each facet keeps of that type only.
         facets=(kind,) if kind else True,
     )
-    page = None
-    if kind:
-        page = paginate(request, results.sequence((kind,)), per_page=PER_PAGE)
-        _for_cards(page.object_list)
-        sections = [
-            {
-                "type": kind,
-                "label": engine.TYPE_LABELS[kind],
-                "count": results.counts[kind],
-                "capped": kind in results.capped,
-                "hits": page.object_list,
-            }
-        ]
-    else:
-        sections = [
-            {
-                "type": t,
-                "label": engine.TYPE_LABELS[t],
-                "count": results.counts[t],
-                "capped": t in results.capped,
-                "hits": _for_cards(results.groups.get(t, [])),
-            }
-            for t in engine.TYPES
-            if results.counts[t]
-        ]
-    context = {
+    page = paginate(request, results.sequence((kind,)), per_page=PER_PAGE) if kind else None
+    return {
         "results": results,
         "q": results.query,
         "type": kind,
         "bad_type": bad_type,
         "tabs": [
-            {
-                "type": t,
-                "label": label,
-                "count": results.counts[t],
-                "capped": t in results.capped,
-                "active": t == kind,
-            }
+            {"type": t, "label": label, "count": results.counts[t], "active": t == kind}
             for t, label in TABS
         ],
-        "sections": sections,
+        "sections": _sections(results, kind, page),
         "page": page,
-        "filtered": results.theme is not None or results.speaker is not None,
+        "filtered": results.filtered,
+        "chips": [
+            {"label": f"{engine.FACET_LABELS[name]}: {label}", "href": _link(params, name, None)}
+            for name, label in results.filters
+        ],
+        "facet_groups": _facet_groups(params, results),
+        "without_filters": _without_filters(params),
         "examples": EXAMPLES,
     }
-    return context
+
+
+def _without_filters(params) -> str:
+    query = params.copy()
+    for name in ("page", *engine.FACETS):
+        query.pop(name, None)
+    return "?" + query.urlencode()
