@@ -335,6 +335,9 @@ if _SESSION_IDLE_MINUTES < 1:
     raise ImproperlyConfigured("DJANGO_SESSION_IDLE_MINUTES must be 1 or more")
 SESSION_COOKIE_AGE = _SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# A failed refresh of an unchanged session (the database read-only or full) is not an error
+# of the page the editor asked for (kb.sessions).
+SESSION_ENGINE = "kb.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # After login, a ``next`` refused as unsafe (another host) lands on the admin's index, not
 # on Django's default /accounts/profile/ (a 404 here): the admin is the only login.

@@ -419,7 +419,7 @@ def assert_messages(errors: dict, where: str) -> None:
 
 @pytest.mark.parametrize("raw", HOSTILE_STRINGS, ids=short_id)
 def test_the_search_reads_any_string_as_words(hostile, raw):
-    results = search.search(raw, types=("quote",), limit=100, count_limit=None)
+    results = search.search(raw, types=("quote",), limit=100)
     found = {hit.id for hit in results.groups.get("quote", [])}
     public = set(Quote.objects.published().values_list("pk", flat=True))
     assert found <= public
