@@ -284,9 +284,6 @@ class SearchHitSerializer(serializers.Serializer):
     )
 
 
-STYLES = ["csl-json", "bibtex", "apa", "chicago"]
-
-
 @extend_schema_field(
     {
         "oneOf": [
@@ -307,8 +304,11 @@ class CitationField(serializers.JSONField):
 class CitationSerializer(serializers.Serializer):
     """A citation in one style: text, or for csl-json a CSL-JSON item object."""
 
-    style = serializers.ChoiceField(choices=STYLES)
+    style = serializers.CharField()
     citation = CitationField()
+    in_text = serializers.CharField(
+        required=False, help_text="A CSL style only: the in-text citation (or note) of it."
+    )
     cite_item = serializers.JSONField(
         required=False,
         help_text="csl-json only: the CSL cite-item ({id, locator, label}: the paragraph of a "

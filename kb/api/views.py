@@ -159,35 +159,26 @@ class MovedSlugMixin:
         return super().handle_exception(exc)
 
 
-CITE_STYLES = {
-    "csl-json": citations.csl_item,
-    "bibtex": citations.bibtex,
-    "apa": citations.apa,
-    "chicago": citations.chicago,
-}
 STYLE = OpenApiParameter(
     "style",
     str,
-    enum=list(CITE_STYLES),
     default="csl-json",
-    description="csl-json (the citation is a CSL-JSON item object), bibtex, apa or chicago "
-    "(the citation is text). Named style, not format: DRF keeps ?format= for renderers.",
+    description="csl-json (the citation is a CSL-JSON item object), csl-yaml, bibtex, ris, "
+    "apa or chicago (notes), or any CSL style by name (mla, harvard, chicago-author-date, "
+    "modern-language-association, …; the citation is text, with its in-text form). Named "
+    "style, not format: DRF keeps ?format= for renderers.",
 )
 
 
 def citation(request, obj) -> dict:
-    """``{"style", "citation"}`` of a quote or a source in the ``style`` asked for, and
-    ``cite_item`` for csl-json."""
+    """``{"style", "citation"}`` of a quote or a source in the ``style`` asked for, with
+    ``cite_item`` for CSL data and ``in_text`` for a CSL style (kb.citations.cite_body); a
+    source without an original URL is cited with its permalink here."""
     style = request.query_params.get("style", "csl-json")
-    if style not in CITE_STYLES:
-        raise ValidationError(
-            {"style": [f"Unknown style {style[:50]!r}: use one of {', '.join(CITE_STYLES)}."]}
-        )
-    body = {"style": style, "citation": CITE_STYLES[style](obj)}
-    if style == "csl-json":
-        # The paragraph is the cite's, not the work's: CSL puts it in a cite-item.
-        body["cite_item"] = citations.csl_cite_item(obj)
-    return body
+    try:
+        return citations.cite_body(obj, style, absolute=request.build_absolute_uri)
+    except citations.UnknownStyle as exc:  # UnsupportedStyle is one too
+        raise ValidationError({"style": [str(exc)]}) from None
 
 
 # A source's text is sent in pieces of this many characters (never a second whole copy).
