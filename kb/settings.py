@@ -343,6 +343,9 @@ CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Content-Disposition"]
 
 # Requests per period for anonymous API clients ("120/min", "1000/hour"; "" for no limit).
 KB_API_ANON_RATE = env_str("KB_API_ANON_RATE", "120/min")
+# Pages per period one anonymous client may make the site build (cache misses; hits are
+# free): "120/min", "1000/hour", "" for no limit. Over it: 429 with Retry-After (kb.cache).
+KB_PAGE_MISS_RATE = env_str("KB_PAGE_MISS_RATE", "120/min")
 
 # The OpenAPI schema (/api/schema/) and its docs (/api/docs/), with assets served locally.
 SPECTACULAR_SETTINGS = {

@@ -11,10 +11,19 @@ from django.db.models import Count, Q
 from django.http import Http404, QueryDict
 from django.utils.functional import cached_property
 
-from kb.cache import cached, fragment_key
 from kb.models import Status
 
 PER_PAGE = 20
+# Passages on a page of a source: a page is a run of this many passage numbers, so the page
+# holding passage N is ``(N - 1) // PASSAGES_PER_PAGE + 1`` (``source_page_url``).
+PASSAGES_PER_PAGE = 100
+
+
+def source_page_url(source_url: str, number: int) -> str:
+    """The address of passage ``number`` on its source's page: ``/sources/s/?page=3#p-250``."""
+    page = (int(number) - 1) // PASSAGES_PER_PAGE + 1
+    return f"{source_url}?page={page}#p-{number}" if page > 1 else f"{source_url}#p-{number}"
+
 
 # Columns a quote card never shows: the whole source text and the passage text.
 CARD_DEFER = ("source__text", "passage__text")
@@ -30,19 +39,16 @@ def published_quotes(relation: str = "quotes") -> Count:
 MAX_SELECT_OPTIONS = 200
 
 
-def bounded_selects(request, form, limit: int = MAX_SELECT_OPTIONS):
+def bounded_selects(form, limit: int = MAX_SELECT_OPTIONS):
     """``form`` with each single-choice model <select> of more than ``limit`` rows as a text
-    input for the slug (its value is still checked against the rows).
-
-    The row counts are cached with the content version (kb.cache), not counted per request.
-    """
+    input for the slug (its value is still checked against the rows)."""
     for field in form.fields.values():
         if not isinstance(field, forms.ModelChoiceField) or isinstance(
             field, forms.ModelMultipleChoiceField
         ):
             continue
-        key = "choices:" + fragment_key(request, field.queryset.model._meta.label)
-        if cached(key, field.queryset.order_by().count) > limit:
+        # Whether there are more than ``limit``: reads limit + 1 ids at most, never counts all.
+        if len(field.queryset.order_by().values_list("pk", flat=True)[: limit + 1]) > limit:
             field.widget = forms.TextInput(attrs={"placeholder": "slug", "spellcheck": "false"})
     return form
 
@@ -58,10 +64,6 @@ def numeric_text_inputs(form) -> None:
             attrs = {k: v for k, v in field.widget.attrs.items() if k not in ("step", "min", "max")}
             attrs["inputmode"] = "numeric"
             field.widget = forms.TextInput(attrs=attrs)
-
-
-def is_staff(request) -> bool:
-    return bool(getattr(request.user, "is_staff", False))
 
 
 # The deepest page a list serves. OFFSET makes the database walk past every row before the
