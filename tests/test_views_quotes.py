@@ -246,9 +246,9 @@ def test_it_is_404_for_an_unknown_quote(client, small_corpus):
 
 
 def test_it_shows_a_quote_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
-    # The quote with its passage and themes, then the related quotes (ids, rows, themes).
-    # +1: the content version (kb.cache)
-    with django_assert_max_num_queries(6):
+    # The quote with its passage and themes, then the related quotes (ids sharing a theme,
+    # ids by the same speaker, rows, themes). +1: the content version (kb.cache)
+    with django_assert_max_num_queries(7):
         assert client.get(f"/quotes/{small_corpus.q_essay.pk}/").status_code == 200
 
 
@@ -269,7 +269,7 @@ class TestSeedCorpus:
 
         for quote in Quote.objects.published().select_related("source", "passage"):
             # +1: the content version (kb.cache)
-            with django_assert_max_num_queries(6):
+            with django_assert_max_num_queries(7):
                 response = client.get(quote.get_absolute_url())
             assert response.status_code == 200
             html = response.content.decode()

@@ -124,8 +124,8 @@ def source_detail(request, slug):
         .order_by("number")
     )
     highlight(request, rows)
-    # One probe per person (index passage_speaker_source), not a scan of the source.
-    speaks = Passage.objects.filter(source=source, speaker=OuterRef("pk"))
+    # One probe per person (index passage_source_speaker), not a scan of the source.
+    speaks = Passage.objects.filter(source=source, speaker=OuterRef("pk"), is_boilerplate=False)
     context = {
         "source": source,
         "page": page,
