@@ -237,7 +237,7 @@ def url_targets() -> dict[str, str]:
 
 def family_urls(rng, want: int) -> dict[str, list[str]]:
     """About ``want`` distinct paths in all, per family (``CRAWL_SHARES``), from the database."""
-    from django.db.models import Max
+    from django.db.models import Count, Max, Q
     from django.urls import reverse
 
     from kb.models import Passage, Person, Principle, Quote, Source, Status, Theme
@@ -277,11 +277,25 @@ def family_urls(rng, want: int) -> dict[str, list[str]]:
     lists += [f"/quotes/?theme={t}&kind={k}" for t in themes for k in Source.Kind.values]
     rng.shuffle(lists)
     out["quote_list"] = lists[: n["quote_list"]]
+
+    def last_page(count: int) -> int:  # the deepest page served (kb.views.common)
+        return min(max(1, -(-count // PER_PAGE)), MAX_PAGES)
+
     first = [f"/people/{p}/" for p in people]
     rng.shuffle(first)
-    deep = [f"/people/{people[0]}/?page={k}" for k in range(2, 51)]
+    lei_quotes = Quote.objects.published().filter(speaker__slug=people[0]).count()
+    deep = [f"/people/{people[0]}/?page={k}" for k in range(2, last_page(lei_quotes) + 1)]
     out["person"] = (first + deep)[: n["person"]]
-    pages = [f"/themes/{t}/?page={k}" for t in themes for k in range(2, 8)]
+    per_theme = dict(
+        Theme.objects.annotate(n=Count("quotes", filter=Q(quotes__status="published"))).values_list(
+            "slug", "n"
+        )
+    )
+    pages = [
+        f"/themes/{t}/?page={k}"
+        for t in themes
+        for k in range(2, min(8, last_page(per_theme.get(t, 0)) + 1))
+    ]
     rng.shuffle(pages)
     out["theme"] = ([f"/themes/{t}/" for t in themes] + pages)[: n["theme"]]
     principles = Principle.objects.filter(status=Status.PUBLISHED)

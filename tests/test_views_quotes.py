@@ -190,12 +190,12 @@ def test_it_renders_the_filter_form_as_a_get_form(client, small_corpus):
 
 def test_it_lists_quotes_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
     more_quotes(small_corpus.p_focus, 30, themes=[small_corpus.focus, small_corpus.pricing])
-    # +3: the content version and the select sizes, counted once (kb.cache)
+    # +3: the content version and the select sizes (at most 201 ids read each)
     with django_assert_max_num_queries(10):
         assert client.get("/quotes/").status_code == 200
     # Choices for 3 selects, 2 lookups to validate, 2 alias lookups per word, count, rows,
     # themes, chips: a constant, whatever the number of quotes.
-    # +3: the content version and the select sizes, counted once (kb.cache)
+    # +3: the content version and the select sizes (at most 201 ids read each)
     with django_assert_max_num_queries(16):
         query = "/quotes/?theme=focus&theme=pricing&theme_match=any&q=sentence+here&speaker=lei-jun"
         assert client.get(query).status_code == 200
@@ -256,7 +256,7 @@ class TestSeedCorpus:
     """Seed checks: the real corpus loaded by ``load_seed_corpus``."""
 
     def test_it_lists_the_seed_quotes(self, client, corpus, django_assert_max_num_queries):
-        # +3: the content version and the select sizes, counted once (kb.cache)
+        # +3: the content version and the select sizes (at most 201 ids read each)
         with django_assert_max_num_queries(10):
             response = client.get("/quotes/")
         assert response.status_code == 200
