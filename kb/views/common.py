@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, QueryDict
 from django.utils.functional import cached_property
 
@@ -89,6 +89,19 @@ class BoundedPaginator(Paginator):
     def truncated(self) -> bool:
         """More pages exist than are served."""
         return self.all_pages > self.max_pages
+
+    def page(self, number):
+        """The page's ids first (one narrow query: no joins, no columns but the order's), then
+        its rows with their joins: the joins of select_related on every matching row before
+        the sort cost a theme page (1,700 quotes, SQLite) 80 ms of its 100."""
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(queryset.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids)} if ids else {}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def paginate(request, queryset, per_page: int = PER_PAGE) -> Page:

@@ -27,7 +27,7 @@ def theme_detail(request, slug):
         .for_theme(theme)
         .with_related()
         .defer(*CARD_DEFER)
-        .order_by("-featured", "source__title", "start")
+        .order_by("-featured", "source_id", "start")  # as the person page: no join to sort
     )
     page = paginate(request, quotes)
     context = {
