@@ -189,8 +189,8 @@ def _database() -> dict:
 
 DATABASES = {"default": _database()}
 
-# Cache (kb.cache): page fragments, counts and ETags, keyed by the content version so an
-# edit shows on the next request. Local memory (per worker process) by default; REDIS_URL
+# Cache (kb.cache): whole pages for readers and the API's lists, keyed by the content
+# version so an edit shows on the next request. Local memory (per worker process) by default; REDIS_URL
 # (redis://host:6379/0) shares one cache between workers with Django's own Redis backend.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
