@@ -91,6 +91,12 @@ def main(argv=None) -> int:
         action="store_false",
         help="skip the crawl workload (10,000 distinct URLs once each, at the largest size)",
     )
+    pages.add_argument(
+        "--crawl-limit",
+        type=int,
+        default=0,
+        help="crawl only the first N URLs of the list (a slow 'before' run); default all",
+    )
     pages_build = parts.add_parser("pages-build", help="(internal) build one pages database")
     for p in (pages, pages_build):
         p.add_argument("--cache-dir", type=Path, default=Path(".bench"))

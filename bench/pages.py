@@ -555,6 +555,7 @@ def crawl(server: Server, url_file: str, args) -> dict:
         KB_CRAWL_THREADS=str(args.wrk_threads),
         KB_CRAWL_DONE=str(done),
         KB_WRK_REPORT=str(WRK_SCRIPT),
+        KB_CRAWL_LIMIT=str(args.crawl_limit or 0),
     )
     command = [
         "wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", "-d3600s", "--timeout", "10s",
@@ -573,6 +574,7 @@ def crawl(server: Server, url_file: str, args) -> dict:
     if result is None:
         raise SystemExit(f"wrk gave no result for the crawl: {stdout}")
     urls = sum(1 for line in Path(url_file).read_text().splitlines() if line)
+    urls = min(urls, args.crawl_limit) if args.crawl_limit else urls
     return {"url": "crawl", "path": f"{urls} URLs once each", "urls": urls, **result}
 
 

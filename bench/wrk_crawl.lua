@@ -2,8 +2,10 @@
 -- Environment: KB_CRAWL_URLS (the list, one path a line), KB_CRAWL_THREADS (wrk's -t),
 -- KB_CRAWL_DONE (a path prefix: each thread writes <prefix><id> when its share is answered,
 -- and bench.pages then stops wrk with SIGINT, which prints the figures of the real run time),
--- KB_WRK_REPORT (wrk_report.lua, whose done() prints them as one JSON line).
+-- KB_WRK_REPORT (wrk_report.lua, whose done() prints them as one JSON line); KB_CRAWL_LIMIT
+-- (optional): only the list's first N URLs.
 local threads = tonumber(os.getenv("KB_CRAWL_THREADS"))
+local limit = tonumber(os.getenv("KB_CRAWL_LIMIT") or "0")  -- the first N URLs only (0: all)
 local next_id = 0
 
 function setup(thread)
@@ -16,7 +18,7 @@ local urls, sent, answered, finished = {}, 0, 0, false
 function init(args)
   local n = 0
   for line in io.lines(os.getenv("KB_CRAWL_URLS")) do
-    if line ~= "" then
+    if line ~= "" and (limit == 0 or n < limit) then
       -- Thread k takes lines k, k + threads, k + 2 * threads, ...: each URL once in all.
       if n % threads == id then urls[#urls + 1] = line end
       n = n + 1
