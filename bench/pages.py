@@ -283,8 +283,15 @@ def family_urls(rng, want: int) -> dict[str, list[str]]:
 
     first = [f"/people/{p}/" for p in people]
     rng.shuffle(first)
-    lei_quotes = Quote.objects.published().filter(speaker__slug=people[0]).count()
-    deep = [f"/people/{people[0]}/?page={k}" for k in range(2, last_page(lei_quotes) + 1)]
+    # The deeper pages of the person quoted most (Lei Jun in the generated corpus).
+    top = (
+        Quote.objects.published()
+        .values("speaker__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    ) or {"speaker__slug": people[0], "n": 0}
+    deep = [f"/people/{top['speaker__slug']}/?page={k}" for k in range(2, last_page(top["n"]) + 1)]
     out["person"] = (first + deep)[: n["person"]]
     per_theme = dict(
         Theme.objects.annotate(n=Count("quotes", filter=Q(quotes__status="published"))).values_list(
