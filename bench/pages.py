@@ -286,6 +286,7 @@ def family_urls(rng, want: int) -> dict[str, list[str]]:
     # The deeper pages of the person quoted most (Lei Jun in the generated corpus).
     top = (
         Quote.objects.published()
+        .filter(speaker__isnull=False)
         .values("speaker__slug")
         .annotate(n=Count("pk"))
         .order_by("-n")
