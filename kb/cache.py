@@ -280,8 +280,8 @@ def canonical_query(params: QueryDict, known: frozenset[str] | None) -> QueryDic
 def page_cache_key(request) -> str | None:
     """The cache key of this request's whole page, or None when it may not be shared.
 
-    A shared page is made from its canonical query only: the request's ``GET`` (and query
-    string) is replaced by it, so whichever request fills the entry, the bytes stored are
+    A shared page is made from its canonical query only: the request's ``GET`` is replaced
+    by it, so whichever request fills the entry, the bytes stored are
     the same, and ``?r=<random>`` finds the page of the URL without it.
     """
     if request.method != "GET":
@@ -292,9 +292,8 @@ def page_cache_key(request) -> str | None:
     if match is None:
         return None
     query = canonical_query(request.GET, page_params(match))
-    request.GET = query
-    request.META["QUERY_STRING"] = query.urlencode()
-    return "page:" + content_key(request, request.path, request.META["QUERY_STRING"])
+    request.GET = query  # the raw query string stays: a moved page's redirect keeps it
+    return "page:" + content_key(request, request.path, query.urlencode())
 
 
 # --- A limit on what anonymous clients make the site compute ------------------------------
