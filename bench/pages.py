@@ -610,12 +610,16 @@ def run_server(args, engine: str, passages: int, server_name: str, prepared: dic
         first = server.workers()
         results = []
         cold, crawled = None, None
+        for name in wanted:
+            row = load_one(server, name, targets[name], args)
+            log(
+                f"{engine} {passages} {server_name} {name}: {row['req_s']} req/s, "
+                f"p95 {row['p95_ms']} ms, {row['queries']} queries, {row['errors']} errors"
+            )
+            results.append(row)
         if args.crawl and passages == max(sizes_for(args)):
-            # First, before anything is cached: cold pages. Each worker renders the page
-            # templates once before (their first compile is not a page's cost).
-            for name in ("home", "quote", "source_500", "passage", "themes", "principle"):
-                for _ in range(2 * args.workers):
-                    get(server.url(targets[name]))
+            # After the repeated URLs (whose first request is then a worker's first render):
+            # cold pages, asked for once each (none of them is in the crawl), then the crawl.
             cold = cold_families(server, prepared["cold"])
             for family, row in cold.items():
                 log(f"{engine} {passages} {server_name} cold {family}: p50 {row['p50']} ms")
@@ -625,13 +629,6 @@ def run_server(args, engine: str, passages: int, server_name: str, prepared: dic
                 f"p50 {crawled['p50_ms']} p95 {crawled['p95_ms']} p99 {crawled['p99_ms']} ms, "
                 f"{crawled['errors']} errors"
             )
-        for name in wanted:
-            row = load_one(server, name, targets[name], args)
-            log(
-                f"{engine} {passages} {server_name} {name}: {row['req_s']} req/s, "
-                f"p95 {row['p95_ms']} ms, {row['queries']} queries, {row['errors']} errors"
-            )
-            results.append(row)
         last = server.workers()
         rss = {pid: peak_rss_mb(pid) for pid in last}
     hello = next(r for r in results if r["url"] == "hello")["req_s"] or float("nan")
