@@ -12,7 +12,8 @@ Parts:
 - ``pages --size N --duration S``: the site under load (wrk against gunicorn on
   127.0.0.1) at N/100, N/10 and N passages, SQLite and PostgreSQL: req/s, p50/p95/p99,
   ratio to a hello-world view, SQL queries per request, errors, worker restarts and peak
-  RSS (``bench.pages``).
+  RSS; at the largest size also the crawl workload (10,000 distinct URLs of every page
+  family, each once, in random order) and each family's cold page time (``bench.pages``).
 """
 
 from __future__ import annotations
@@ -83,6 +84,18 @@ def main(argv=None) -> int:
     pages.add_argument("--server-env", action="append", help="KEY=VALUE for the server")
     pages.add_argument(
         "--app-dir", default="", help="serve another checkout of the site (a before/after)"
+    )
+    pages.add_argument(
+        "--no-crawl",
+        dest="crawl",
+        action="store_false",
+        help="skip the crawl workload (10,000 distinct URLs once each, at the largest size)",
+    )
+    pages.add_argument(
+        "--crawl-limit",
+        type=int,
+        default=0,
+        help="crawl only the first N URLs of the list (a slow 'before' run); default all",
     )
     pages_build = parts.add_parser("pages-build", help="(internal) build one pages database")
     for p in (pages, pages_build):

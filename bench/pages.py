@@ -38,7 +38,7 @@ from bench import searchcorpus
 
 HERE = Path(__file__).resolve().parent
 QUERIES_HEADER = "x-bench-queries"  # bench.server.QUERIES_HEADER, as get() names it
-ROOT = HERE.parent.parent
+ROOT = HERE.parent  # the checkout: bench/ sits at its top
 WRK_SCRIPT = HERE / "wrk_report.lua"
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian")
@@ -66,6 +66,24 @@ TARGET_P95_MS = 100.0
 TARGET_GROWTH = 1.2  # detail pages and first list pages: within 20 % from smallest to largest
 FLAT_URLS = ("home", "quotes_theme", "quote", "passage", "principle", "themes", "api_quotes")
 MAX_QUERIES = 12
+# The crawl workload (issue #23): CRAWL_URLS distinct URLs of every page family, each asked
+# once in random order, at the same concurrency; and per family a few more asked one at a
+# time on the idle server (nothing cached for them): a page's cold time.
+CRAWL_URLS = 10_000
+CRAWL_SHARES = {  # family: share of the crawl's URLs
+    "quote": 0.24,
+    "passage": 0.24,
+    "source": 0.19,
+    "quote_list": 0.20,  # the quote list filtered (theme, year, speaker, source, kind)
+    "person": 0.08,
+    "theme": 0.03,
+    "principle": 0.02,
+}
+COLD_PER_FAMILY = 15
+CRAWL_WRK_SCRIPT = HERE / "wrk_crawl.lua"
+TARGET_CRAWL_REQ_S = 200.0
+TARGET_CRAWL_P95_MS = 100.0
+TARGET_COLD_MS = 50.0
 
 
 def log(message: str) -> None:
@@ -90,6 +108,10 @@ def targets_path(cache_dir: Path, engine: str, passages: int) -> Path:
     return Path(cache_dir) / f"pages-targets-{engine}-{passages}.json"
 
 
+def crawl_path(cache_dir: Path, engine: str, passages: int) -> Path:
+    return (Path(cache_dir) / f"pages-crawl-{engine}-{passages}.txt").resolve()
+
+
 def pg_url(args, passages: int) -> str:
     return f"{args.pg_server.rstrip('/')}/kb_bench_pages_{passages}"
 
@@ -105,8 +127,6 @@ def database_url(args, engine: str, passages: int) -> str:
 
 def build_worker(args) -> int:
     """Build or reuse one database, migrate it, and write the URLs to load to ``--out``."""
-    from types import SimpleNamespace
-
     from bench import search
     from bench.common import setup_django
 
@@ -136,14 +156,9 @@ def build_worker(args) -> int:
             search.recreate_postgres(url)
         log(f"{args.engine}: building {args.passages} passages, {quotes} quotes")
         call_command("migrate", verbosity=0)
-        build_args = SimpleNamespace(
-            passages=args.passages, quotes=quotes, shape=searchcorpus.PAGES
-        )
-        if args.engine == "sqlite":
-            build = search.build_sqlite(build_args)
-        else:
-            build = search.build_postgres(build_args)
+        searchcorpus.load(args.passages, quotes, shape=searchcorpus.PAGES, log=log)
         search.write_marker(marker)
+        build = {"total_s": 0.0}
         build["total_s"] = round(time.perf_counter() - started, 1)
         log(f"{args.engine}: built in {build['total_s']} s")
     else:
@@ -151,8 +166,15 @@ def build_worker(args) -> int:
     # Migrations added since the corpus was built (new indexes) apply to it as to a site.
     call_command("migrate", verbosity=0)
     targets = url_targets()
+    crawl, cold = crawl_targets(CRAWL_URLS, COLD_PER_FAMILY)
+    crawl_file = crawl_path(args.cache_dir, args.engine, args.passages)
+    crawl_file.write_text("\n".join(crawl) + "\n")
     out = targets_path(args.cache_dir, args.engine, args.passages)
-    out.write_text(json.dumps({"build": build, "targets": targets}))
+    out.write_text(
+        json.dumps(
+            {"build": build, "targets": targets, "crawl_file": str(crawl_file), "cold": cold}
+        )
+    )
     return 0
 
 
@@ -213,6 +235,95 @@ def url_targets() -> dict[str, str]:
     }
 
 
+def family_urls(rng, want: int) -> dict[str, list[str]]:
+    """About ``want`` distinct paths in all, per family (``CRAWL_SHARES``), from the database."""
+    from django.db.models import Count, Max, Q
+    from django.urls import reverse
+
+    from kb.models import Passage, Person, Principle, Quote, Source, Status, Theme
+    from kb.views.common import PASSAGES_PER_PAGE
+
+    def sample_ids(model, count: int, **filters) -> list[int]:
+        """``count`` random ids of rows matching ``filters`` (ids drawn, then checked)."""
+        top = model.objects.aggregate(top=Max("pk"))["top"] or 0
+        found: list[int] = []
+        seen: set[int] = set()
+        while len(found) < count and len(seen) < top:
+            draw = [i for i in (rng.randint(1, top) for _ in range(count * 2)) if i not in seen]
+            seen.update(draw)
+            found += model.objects.filter(pk__in=draw, **filters).values_list("pk", flat=True)
+        return found[:count]
+
+    n = {family: max(1, round(want * share)) for family, share in CRAWL_SHARES.items()}
+    out: dict[str, list[str]] = {}
+    out["quote"] = [f"/quotes/{pk}/" for pk in sample_ids(Quote, n["quote"], status="published")]
+    passage_ids = sample_ids(Passage, n["passage"], is_boilerplate=False)
+    out["passage"] = [
+        reverse("kb:passage", args=[slug, number])
+        for slug, number in Passage.objects.filter(pk__in=passage_ids).values_list(
+            "source__slug", "number"
+        )
+    ]
+    sources = list(Source.objects.current().values_list("slug", "pk"))
+    rng.shuffle(sources)
+    longest = Passage.objects.filter(source_id=1).aggregate(n=Max("number"))["n"] or 0
+    extra = [f"/sources/bench-1/?page={k}" for k in range(2, -(-longest // PASSAGES_PER_PAGE) + 1)]
+    out["source"] = (extra + [f"/sources/{slug}/" for slug, _ in sources])[: n["source"]]
+    themes = list(Theme.objects.values_list("slug", flat=True))
+    people = list(Person.objects.values_list("slug", flat=True))
+    lists = [f"/quotes/?theme={t}&year_min={y}" for t in themes for y in range(2010, 2025)]
+    lists += [f"/quotes/?speaker={p}" for p in people]
+    lists += [f"/quotes/?source={slug}" for slug, _ in sources[:500]]
+    lists += [f"/quotes/?theme={t}&kind={k}" for t in themes for k in Source.Kind.values]
+    rng.shuffle(lists)
+    out["quote_list"] = lists[: n["quote_list"]]
+
+    def last_page(count: int) -> int:  # the deepest page served (kb.views.common)
+        return min(max(1, -(-count // PER_PAGE)), MAX_PAGES)
+
+    first = [f"/people/{p}/" for p in people]
+    rng.shuffle(first)
+    # The deeper pages of the person quoted most (Lei Jun in the generated corpus).
+    top = (
+        Quote.objects.published()
+        .filter(speaker__isnull=False)
+        .values("speaker__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    ) or {"speaker__slug": people[0], "n": 0}
+    deep = [f"/people/{top['speaker__slug']}/?page={k}" for k in range(2, last_page(top["n"]) + 1)]
+    out["person"] = (first + deep)[: n["person"]]
+    per_theme = dict(
+        Theme.objects.annotate(n=Count("quotes", filter=Q(quotes__status="published"))).values_list(
+            "slug", "n"
+        )
+    )
+    pages = [
+        f"/themes/{t}/?page={k}"
+        for t in themes
+        for k in range(2, min(8, last_page(per_theme.get(t, 0)) + 1))
+    ]
+    rng.shuffle(pages)
+    out["theme"] = ([f"/themes/{t}/" for t in themes] + pages)[: n["theme"]]
+    principles = Principle.objects.filter(status=Status.PUBLISHED)
+    out["principle"] = [p.get_absolute_url() for p in principles.order_by("pk")[: n["principle"]]]
+    return out
+
+
+def crawl_targets(count: int, cold_per_family: int) -> tuple[list[str], dict[str, list[str]]]:
+    """The crawl's paths, shuffled, and per family ``cold_per_family`` others (not crawled)."""
+    import random
+
+    rng = random.Random(searchcorpus.SEED + 23)
+    families = family_urls(rng, count + cold_per_family * len(CRAWL_SHARES))
+    cold = {family: urls[:cold_per_family] for family, urls in families.items()}
+    crawl = [url for urls in families.values() for url in urls[cold_per_family:]]
+    crawl = list(dict.fromkeys(crawl))[:count]
+    rng.shuffle(crawl)
+    return crawl, cold
+
+
 def prepare(args, engine: str, passages: int) -> dict:
     out = targets_path(args.cache_dir, engine, passages)
     out.unlink(missing_ok=True)
@@ -257,6 +368,7 @@ def server_env(database: str, extra: list[str]) -> dict:
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or "benchmark-only-not-secret",
         KB_API_ANON_RATE="",
+        KB_PAGE_MISS_RATE="",  # one address makes every request: no limit measured
     )
     for item in extra:
         key, _, value = item.partition("=")
@@ -439,12 +551,65 @@ def load_one(server: Server, name: str, path: str, args) -> dict:
     }
 
 
-def run_server(args, engine: str, passages: int, server_name: str, targets: dict) -> dict:
+def crawl(server: Server, url_file: str, args) -> dict:
+    """wrk over the crawl's list (``wrk_crawl.lua``): each URL once; stopped by SIGINT once
+    every thread has its share answered, so the figures cover the crawl's own run time."""
+    done = Path(args.cache_dir).resolve() / "crawl-done-"
+    for old in done.parent.glob(done.name + "*"):
+        old.unlink()
+    env = dict(os.environ)
+    env.update(
+        KB_CRAWL_URLS=url_file,
+        KB_CRAWL_THREADS=str(args.wrk_threads),
+        KB_CRAWL_DONE=str(done),
+        KB_WRK_REPORT=str(WRK_SCRIPT),
+        KB_CRAWL_LIMIT=str(args.crawl_limit or 0),
+    )
+    command = [
+        "wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", "-d3600s", "--timeout", "10s",
+        "-s", str(CRAWL_WRK_SCRIPT), server.url("/"),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 3600
+    while process.poll() is None and time.monotonic() < deadline:
+        if len(list(done.parent.glob(done.name + "*"))) >= args.wrk_threads:
+            break
+        time.sleep(0.05)
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=60)
+    result = parse_wrk(stdout)
+    if result is None:
+        raise SystemExit(f"wrk gave no result for the crawl: {stdout}")
+    urls = sum(1 for line in Path(url_file).read_text().splitlines() if line)
+    urls = min(urls, args.crawl_limit) if args.crawl_limit else urls
+    return {"url": "crawl", "path": f"{urls} URLs once each", "urls": urls, **result}
+
+
+def cold_families(server: Server, cold: dict[str, list[str]]) -> dict[str, dict]:
+    """Per family, each of its URLs asked once, one at a time: nothing cached for them."""
+    from bench.common import summary
+
+    out = {}
+    for family, paths in cold.items():
+        ms, statuses = [], set()
+        for path in paths:
+            started = time.perf_counter()
+            status, _, _ = get(server.url(path))
+            ms.append((time.perf_counter() - started) * 1000)
+            statuses.add(status)
+        out[family] = {**summary(ms), "statuses": sorted(statuses)}
+    return out
+
+
+def run_server(args, engine: str, passages: int, server_name: str, prepared: dict) -> dict:
+    targets = prepared["targets"]
     wanted = [u for u, _ in URLS if not args.urls or u in args.urls.split(",") or u == "hello"]
     database = database_url(args, engine, passages)
     with Server(server_name, args, database) as server:
         first = server.workers()
         results = []
+        cold, crawled = None, None
         for name in wanted:
             row = load_one(server, name, targets[name], args)
             log(
@@ -452,12 +617,26 @@ def run_server(args, engine: str, passages: int, server_name: str, targets: dict
                 f"p95 {row['p95_ms']} ms, {row['queries']} queries, {row['errors']} errors"
             )
             results.append(row)
+        if args.crawl and passages == max(sizes_for(args)):
+            # After the repeated URLs (whose first request is then a worker's first render):
+            # cold pages, asked for once each (none of them is in the crawl), then the crawl.
+            cold = cold_families(server, prepared["cold"])
+            for family, row in cold.items():
+                log(f"{engine} {passages} {server_name} cold {family}: p50 {row['p50']} ms")
+            crawled = crawl(server, prepared["crawl_file"], args)
+            log(
+                f"{engine} {passages} {server_name} crawl: {crawled['req_s']} req/s, "
+                f"p50 {crawled['p50_ms']} p95 {crawled['p95_ms']} p99 {crawled['p99_ms']} ms, "
+                f"{crawled['errors']} errors"
+            )
         last = server.workers()
         rss = {pid: peak_rss_mb(pid) for pid in last}
     hello = next(r for r in results if r["url"] == "hello")["req_s"] or float("nan")
     for row in results:
         row["ratio_hello"] = round(row["req_s"] / hello, 3)
         row["kind"] = dict(URLS)[row["url"]]
+    if crawled is not None:
+        crawled["ratio_hello"] = round(crawled["req_s"] / hello, 3)
     return {
         "size": passages,
         "backend": engine,
@@ -466,6 +645,8 @@ def run_server(args, engine: str, passages: int, server_name: str, targets: dict
         "worker_restarts": len(set(first) - set(last)),
         "peak_rss_mb": max((v for v in rss.values() if v), default=None),
         "urls": results,
+        "crawl": crawled,
+        "cold": cold,
     }
 
 
@@ -494,9 +675,10 @@ def bench_pages(args) -> dict:
             prepared = prepare(args, engine, passages)
             builds[f"{engine}-{passages}"] = prepared["build"]
             for server_name in args.servers.split(","):
-                runs.append(run_server(args, engine, passages, server_name, prepared["targets"]))
+                runs.append(run_server(args, engine, passages, server_name, prepared))
     return {
         "part": "pages",
+        "command": " ".join(sys.argv),
         "machine": {"cores": os.cpu_count()},
         "duration_s": args.duration,
         "connections": args.connections,
@@ -556,6 +738,35 @@ def check_targets(runs: list[dict]) -> list[dict]:
                     "where": f"{tag} {row['url']}",
                     "value": row["errors"] + row["restarts"],
                     "met": row["errors"] == 0 and row["restarts"] == 0 and row["status"] < 400,
+                }
+            )
+    for run in runs:
+        tag = f"{run['backend']} {run['server']} {run['size']}"
+        row = run.get("crawl")
+        if row:
+            out.append(
+                {
+                    "target": f"crawl >= {TARGET_CRAWL_REQ_S:.0f} req/s",
+                    "where": tag,
+                    "value": row["req_s"],
+                    "met": row["req_s"] >= TARGET_CRAWL_REQ_S,
+                }
+            )
+            out.append(
+                {
+                    "target": f"crawl p95 < {TARGET_CRAWL_P95_MS:.0f} ms, no errors",
+                    "where": tag,
+                    "value": row["p95_ms"],
+                    "met": row["p95_ms"] < TARGET_CRAWL_P95_MS and row["errors"] == 0,
+                }
+            )
+        for family, cold in (run.get("cold") or {}).items():
+            out.append(
+                {
+                    "target": f"cold page <= {TARGET_COLD_MS:.0f} ms (max of the family)",
+                    "where": f"{tag} {family}",
+                    "value": cold["max"],
+                    "met": cold["max"] <= TARGET_COLD_MS and cold["statuses"] == [200],
                 }
             )
     if smallest != largest:
@@ -623,6 +834,21 @@ def report_pages(result: dict) -> None:
                 f"{row['errors']:>4} {row.get('cold_ms', '-'):>8} "
                 f"{row['queries_cold'] if row.get('queries_cold') is not None else '-':>4}"
             )
+        crawled = run.get("crawl")
+        if crawled:
+            print(
+                f"{run['size']:>8} {run['backend']:8} {run['server']:16} {'crawl':18} "
+                f"{crawled['req_s']:>8.1f} {crawled['p50_ms']:>7.1f} p95 {crawled['p95_ms']:>6.1f} "
+                f"{crawled['p99_ms']:>7.1f} {crawled['ratio_hello']:>7.2f}    - "
+                f"{crawled['errors']:>4}   ({crawled['urls']} distinct URLs, each once)"
+            )
+        if run.get("cold"):
+            print("  cold pages (each URL once, one at a time), ms:")
+            for family, cold in run["cold"].items():
+                print(
+                    f"    {family:12} n {cold['n']:>3}  p50 {cold['p50']:>7.1f}  "
+                    f"p95 {cold['p95']:>7.1f}  max {cold['max']:>7.1f}  status {cold['statuses']}"
+                )
     growth = growth_rows(result["runs"])
     if len(result["sizes"]) > 1:
         print()

@@ -24,7 +24,7 @@ from itertools import accumulate
 from bench.corpus import PEOPLE, WORDS
 from kb.texts import fingerprint
 
-VERSION = 1  # bump when the generated rows change (a --reuse marker then no longer matches)
+VERSION = 2  # bump when the generated rows change (a --reuse marker then no longer matches)
 SEED = 2024
 
 FUNCTION_WORDS = (
@@ -399,3 +399,158 @@ def queries(
         q = term if i % 2 == 0 else f"{term} {rng.choice(common_words[:20])}"
         out.append({"kind": "alias", "q": q})
     return out
+
+
+# --- Loading: the rows above, written through the models (bulk_create) -------------------
+
+LOAD_BATCH = 10_000  # passages per batch of bulk_create calls
+
+
+def _fields(columns, row) -> dict:
+    return dict(zip(columns, row, strict=False))
+
+
+def _principle_objects(first_passages: list, shape: Shape):
+    """A few published principles whose claims cite the first sentence of early passages."""
+    from kb.models import Claim, Principle, Status
+
+    usable = [p for p in first_passages if not p.is_boilerplate]
+    count = min(PRINCIPLES, len(usable) // 3)
+    words = Vocabulary.build().topic
+    principles, claims, links = [], [], []
+    for i in range(1, count + 1):
+        a, b = words[i % len(words)], words[(i * 7) % len(words)]
+        principles.append(
+            Principle(
+                id=i,
+                title=f"Principle {i}: {a} before {b}",
+                slug=f"principle-{i}",
+                summary=f"Put {a} first, then {b}.",
+                status=Status.PUBLISHED,
+            )
+        )
+        for position in range(3):
+            passage = usable[(i * 3 + position) % len(usable)]
+            cut = passage.text.find(".") + 1 or len(passage.text)
+            claims.append(
+                Claim(
+                    principle_id=i,
+                    position=position,
+                    text=f"Claim {position} of {a} and {b}.",
+                    passage_id=passage.pk,
+                    start=passage.start,
+                    end=passage.start + cut,
+                )
+            )
+        links.append(Principle.themes.through(principle_id=i, theme_id=1 + i % len(shape.themes)))
+    return principles, claims, links
+
+
+def load(passages: int, quotes: int, shape: Shape = SEARCH, log=print) -> None:
+    """Write the corpus of ``sources(passages, quotes, shape=shape)`` to the database.
+
+    Through the models (``bulk_create``), so the rows get every field's default and the
+    Source its fingerprint, as the importer writes them: no copy of the schema here. The
+    search index is filled once at the end (``kb.search.rebuild_index``), not row by row:
+    on SQLite with the triggers deferred (``deferred_indexing``), on PostgreSQL with the
+    GIN indexes built after the rows.
+    """
+    from django.db import connection, transaction
+    from tqdm import tqdm
+
+    from kb import search
+    from kb.models import Passage, Person, Quote, SearchAlias, Source, Theme
+    from kb.texts import fingerprint
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+            cursor.execute("SET synchronous_commit = off")
+            for table in ("kb_passage", "kb_quote", "kb_source", "kb_principle", "kb_claim"):
+                cursor.execute(f"DROP INDEX IF EXISTS {table}_search_gin")
+            cursor.execute("DROP INDEX IF EXISTS kb_passage_text_trgm")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.execute("PRAGMA cache_size=-1000000")  # 1 GB of page cache while loading
+    first: list = []
+    with transaction.atomic(), search.deferred_indexing():
+        Person.objects.bulk_create(
+            Person(id=i, name=name, slug=name.lower().replace(" ", "-"))
+            for i, name in enumerate(shape.people, 1)
+        )
+        Theme.objects.bulk_create(
+            Theme(id=i, name=name, slug=name.lower().replace(" ", "-"))
+            for i, name in enumerate(shape.themes, 1)
+        )
+        SearchAlias.objects.bulk_create(
+            SearchAlias(term=t, means=m, two_way=two) for t, m, two in ALIASES
+        )
+        batch: list[SourceRows] = []
+        progress = tqdm(total=passages, unit="passage", desc=f"{connection.vendor} corpus")
+
+        def flush():
+            Source.objects.bulk_create(
+                Source(**_fields(SOURCE_COLUMNS, r.source), fingerprint=fingerprint(r.source[10]))
+                for r in batch
+            )
+            rows = [Passage(**_fields(PASSAGE_COLUMNS, p)) for r in batch for p in r.passages]
+            Passage.objects.bulk_create(rows, batch_size=2000)
+            Quote.objects.bulk_create(
+                (Quote(**_fields(QUOTE_COLUMNS, q)) for r in batch for q in r.quotes),
+                batch_size=2000,
+            )
+            Quote.themes.through.objects.bulk_create(
+                (
+                    Quote.themes.through(quote_id=q, theme_id=t)
+                    for r in batch
+                    for q, t in r.quote_themes
+                ),
+                batch_size=5000,
+            )
+            if len(first) < 6 * PRINCIPLES:
+                first.extend(rows[: 6 * PRINCIPLES])
+            progress.update(len(rows))
+            batch.clear()
+
+        size = 0
+        for rows in sources(passages, quotes, shape=shape):
+            batch.append(rows)
+            size += len(rows.passages)
+            if size >= LOAD_BATCH:
+                flush()
+                size = 0
+        if batch:
+            flush()
+        progress.close()
+        principles, claims, links = _principle_objects(first, shape)
+        from kb.models import Claim, Principle
+
+        Principle.objects.bulk_create(principles)
+        Claim.objects.bulk_create(claims)
+        Principle.themes.through.objects.bulk_create(links)
+        if connection.vendor == "postgresql":
+            _reset_sequences()
+        if connection.vendor == "sqlite":
+            log("sqlite: rows written; building the search index")
+            search.rebuild_index()
+    if connection.vendor == "postgresql":
+        # The triggers gave each row its vector: only the indexes are left (after the
+        # transaction: PostgreSQL builds no index on a table with pending trigger events).
+        log("postgresql: rows written; building the search indexes")
+        search.install_index()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def _reset_sequences() -> None:
+    """Explicit ids leave PostgreSQL's sequences behind: the next row made would collide."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from kb.models import Passage, Person, Principle, Quote, Source, Theme
+
+    models = [Person, Theme, Source, Passage, Quote, Principle]
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(statement)

@@ -8,7 +8,7 @@ class KbConfig(AppConfig):
 
     def ready(self):
         # Cache invalidation, not business logic: any change to the content gives the
-        # cached fragments and ETags a new version (kb.cache). dispatch_uid: connected once.
+        # cached pages and ETags a new version (kb.cache). dispatch_uid: connected once.
         from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
         from kb.cache import note_change

@@ -241,6 +241,23 @@ def quote_filterset(request) -> QuoteFilter:
         Quote.objects.visible_to(request.user).with_related().defer("source__text", "passage__text")
     )
     filterset = QuoteFilter(request.GET, queryset=queryset, request=request)
-    themes = filterset.form.fields["theme"]
+    fields = filterset.form.fields
+    # The choices only need a label: never load whole source texts for a <select>.
+    fields["source"].queryset = fields["source"].queryset.only("pk", "slug", "title")
+    themes = fields["theme"]
     themes.widget = forms.CheckboxSelectMultiple(choices=themes.choices)
+    numeric_text_inputs(filterset.form)
     return filterset
+
+
+def numeric_text_inputs(form) -> None:
+    """Number fields as text inputs with a numeric keyboard.
+
+    ``<input type="number" value="abc">`` is invalid HTML, and a wrong value typed in the
+    query string must be shown back as it was, next to its error.
+    """
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.NumberInput):
+            attrs = {k: v for k, v in field.widget.attrs.items() if k not in ("step", "min", "max")}
+            attrs["inputmode"] = "numeric"
+            field.widget = forms.TextInput(attrs=attrs)

@@ -5,7 +5,8 @@
 - ``RequestLimitsMiddleware``: an oversized query string is refused before anything parses it.
 - ``DatabaseUnavailableMiddleware``: a lost database answers 503 in the site's design (JSON
   under /api/), not a traceback; the next request reconnects once the database is back.
-- ``PublicPageCacheMiddleware``: anonymous readers get whole pages from the cache.
+- ``PublicPageCacheMiddleware``: anonymous readers get whole pages from the cache, and a
+  client that makes the site build too many pages waits (429).
 - ``MovedPagesMiddleware``: a page asked for under an earlier slug redirects (kb.moved).
 """
 
@@ -23,7 +24,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Js
 from django.template.loader import get_template
 from django.utils.cache import patch_cache_control
 
-from kb.cache import cached_page, page_cache_key, storable_page, store_page
+from kb.cache import cached_page, miss_limited, page_cache_key, storable_page, store_page
 from kb.moved import current_address
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,8 @@ class PublicPageCacheMiddleware:
 
     Placed before the session, CSRF and authentication middleware: a hit needs none of them,
     only the content token (one primary-key query), so a change is visible on the next
-    request in every worker. Anything personal (a session or messages cookie, an
+    request in every worker. The key holds only the parameters the page reads (kb.cache),
+    and a client missing the cache more than ``KB_PAGE_MISS_RATE`` allows gets a 429. Anything personal (a session or messages cookie, an
     Authorization header, a response setting a cookie) goes through the whole stack and is
     never stored; a page's CSP nonce is replaced by a fresh one on every hit.
     """
@@ -141,10 +143,20 @@ class PublicPageCacheMiddleware:
         response = cached_page(request, key)
         if response is not None:
             return response
+        wait = miss_limited(request)
+        if wait is not None:
+            return too_many_pages(request, wait)
         response = self.get_response(request)
         if storable_page(request, response):
             store_page(request, key, response)
         return response
+
+
+def too_many_pages(request, wait: int) -> HttpResponse:
+    response = refusal(request, 429, "Too many pages asked for. Please wait a little.")
+    response["Retry-After"] = str(wait)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class PrivateResponsesMiddleware:

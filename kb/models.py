@@ -602,6 +602,13 @@ class Passage(models.Model):
                 condition=Q(is_boilerplate=False),
                 name="passage_public_number",
             ),
+            # "Which sources does this person speak in?" from their passages (the person
+            # page, kb.views.people.sources_of): a few index entries for most people.
+            models.Index(
+                fields=["speaker", "source"],
+                condition=Q(is_boilerplate=False),
+                name="passage_speaker_source",
+            ),
         ]
 
     def __str__(self):
@@ -669,20 +676,26 @@ class QuoteQuerySet(models.QuerySet):
         return self.filter(themes=theme)
 
     def related_to(self, quote, limit: int = 5):
-        """Other quotes sharing a theme or the speaker with ``quote``, most shared themes first."""
+        """Other quotes sharing a theme or the speaker with ``quote``, most shared themes first.
+
+        Two indexed reads instead of one OR across the theme join (which read every
+        published quote: 157 ms at a million passages): the quotes sharing a theme, ranked,
+        then, if fewer than ``limit``, the speaker's others (sharing none) by id.
+        """
         theme_ids = [theme.pk for theme in quote.themes.all()]
-        match = Q(themes__in=theme_ids)
-        if quote.speaker_id:
-            match |= Q(speaker_id=quote.speaker_id)
-        ids = (
-            self.filter(match)
-            .exclude(pk=quote.pk)
+        others = self.exclude(pk=quote.pk)
+        ranked = list(
+            others.filter(themes__in=theme_ids)
             .values("pk")
-            .annotate(shared=Count("themes", filter=Q(themes__in=theme_ids)))
+            .annotate(shared=Count("themes"))
             .order_by("-shared", "pk")
             .values_list("pk", flat=True)[:limit]
         )
-        ranked = list(ids)
+        if len(ranked) < limit and quote.speaker_id:
+            same_speaker = others.filter(speaker_id=quote.speaker_id).exclude(pk__in=ranked)
+            ranked += list(
+                same_speaker.order_by("pk").values_list("pk", flat=True)[: limit - len(ranked)]
+            )
         rows = {row.pk: row for row in self.filter(pk__in=ranked)}
         return [rows[pk] for pk in ranked if pk in rows]
 
@@ -743,6 +756,20 @@ class Quote(models.Model):
             # Counts per source (SourceQuerySet.with_counts: quote_count and
             # published_quote_count read from the index alone, no row of kb_quote).
             models.Index(fields=["source", "status"], name="quote_source_status"),
+            # A person's page: their published quotes in its order (featured first, then by
+            # source and place), the page and the count read from the index, no sort.
+            models.Index(
+                fields=["speaker", "-featured", "source", "start"],
+                condition=Q(status="published"),
+                name="quote_speaker_page",
+            ),
+            # "Is this person quoted in this source?" (the person page's sources, one probe a
+            # source) and a quote page's related quotes by the same speaker, by id.
+            models.Index(
+                fields=["speaker", "source", "id"],
+                condition=Q(status="published"),
+                name="quote_speaker_source",
+            ),
         ]
 
     def __str__(self):

@@ -215,8 +215,8 @@ def _search_index() -> Path:
 KB_SEARCH_INDEX = _search_index()
 KB_SEARCH_EAGER = env_bool("KB_SEARCH_EAGER", False)
 
-# Cache (kb.cache): page fragments, counts and ETags, keyed by the content version so an
-# edit shows on the next request. Local memory (per worker process) by default; REDIS_URL
+# Cache (kb.cache): whole pages for readers and the API's lists, keyed by the content
+# version so an edit shows on the next request. Local memory (per worker process) by default; REDIS_URL
 # (redis://host:6379/0) shares one cache between workers with Django's own Redis backend.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -392,6 +392,9 @@ CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Content-Disposition"]
 
 # Requests per period for anonymous API clients ("120/min", "1000/hour"; "" for no limit).
 KB_API_ANON_RATE = env_str("KB_API_ANON_RATE", "120/min")
+# Pages per period one anonymous client may make the site build (cache misses; hits are
+# free): "120/min", "1000/hour", "" for no limit. Over it: 429 with Retry-After (kb.cache).
+KB_PAGE_MISS_RATE = env_str("KB_PAGE_MISS_RATE", "120/min")
 
 # The OpenAPI schema (/api/schema/) and its docs (/api/docs/), with assets served locally.
 SPECTACULAR_SETTINGS = {

@@ -70,6 +70,13 @@ def staff_client(client, django_user_model):
 
 
 @pytest.fixture(autouse=True)
+def no_page_miss_limit(settings):
+    """Tests ask for hundreds of pages from one address: the anonymous clients' limit on
+    cache misses (kb.cache.miss_limited) is off unless a test sets KB_PAGE_MISS_RATE."""
+    settings.KB_PAGE_MISS_RATE = ""
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: every test database starts at the same content
     version (the migration's), so a fragment cached by one test must not reach the next."""

@@ -173,6 +173,43 @@ def test_pages_targets_are_checked():
     assert not any(where == "quote" and "hello" in t for t, where in missed)
 
 
+def test_the_crawl_and_cold_targets_are_checked():
+    from bench.pages import check_targets
+
+    def run(req_s, p95, cold_max):
+        cold = {"n": 15, "p50": 10, "p95": cold_max, "max": cold_max, "statuses": [200]}
+        crawl = {"req_s": req_s, "p95_ms": p95, "errors": 0}
+        return {"size": 1_000_000, "backend": "sqlite", "server": "gunicorn-sync", "urls": [],
+                "crawl": crawl, "cold": {"person": cold}}  # fmt: skip
+
+    def missed(*runs):
+        return {t["target"].split()[0] for t in check_targets(list(runs)) if not t["met"]}
+
+    assert missed(run(250, 80, 40)) == set()
+    assert missed(run(150, 80, 40)) == {"crawl"}
+    assert missed(run(250, 120, 40)) == {"crawl"}
+    assert missed(run(250, 80, 60)) == {"cold"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_corpus_is_written_through_the_models():
+    from bench.searchcorpus import PAGES, load
+    from kb.models import Passage, Person, Quote, Source
+    from kb.texts import fingerprint
+
+    load(600, 60, shape=PAGES, log=lambda message: None)
+    assert Passage.objects.count() == 600 and Quote.objects.count() > 0
+    assert Person.objects.filter(status="published").count() == len(PAGES.people)
+    for source in Source.objects.all()[:5]:
+        assert source.fingerprint == fingerprint(source.text)
+        for passage in source.passages.all():
+            assert source.text[passage.start : passage.end] == passage.text
+    quote = Quote.objects.select_related("source").first()
+    assert quote.source.text[quote.start : quote.end] == quote.text
+    # The rows' ids were given: the next row made gets a free one.
+    assert Person.objects.create(name="Someone New", slug="someone-new").pk > len(PAGES.people)
+
+
 def test_the_bench_server_adds_hello_and_counts_queries(client, settings, db):
     settings.ROOT_URLCONF = "bench.urls"
     settings.MIDDLEWARE = ["bench.server.count_queries", *settings.MIDDLEWARE]
@@ -194,8 +231,8 @@ def test_pages_part_runs_end_to_end_on_sqlite(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--json", str(out), "pages", "--sizes", "1000",
          "--duration", "1", "--backends", "sqlite", "--urls", "quote,themes",
-         "--cache-dir", str(tmp_path), "--port", "8799"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+         "--cache-dir", str(tmp_path), "--port", "8135"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "p95" in done.stdout
@@ -207,3 +244,13 @@ def test_pages_part_runs_end_to_end_on_sqlite(tmp_path):
     # A page's first request renders it (SQL); the load then gets it from the page cache.
     quote = run["urls"][1]
     assert quote["cold_ms"] > 0 and quote["queries_cold"] > quote["queries"] == 1
+    # The crawl: every URL of the list once (a few more at most: one a connection at the end).
+    crawl = run["crawl"]
+    listed = (tmp_path / "pages-crawl-sqlite-1000.txt").read_text().split()
+    assert crawl["urls"] == len(listed) == len(set(listed)) > 100
+    assert len(listed) <= crawl["requests"] <= len(listed) + 8
+    assert crawl["errors"] == 0 and crawl["p95_ms"] > 0
+    families = {"quote", "passage", "source", "quote_list", "person", "theme", "principle"}
+    assert set(run["cold"]) == families
+    assert all(row["statuses"] == [200] for row in run["cold"].values())
+    assert "crawl" in done.stdout and "cold pages" in done.stdout

@@ -1,6 +1,6 @@
 """Cached pages (kb.cache): a publish or an edit is visible on the very next request.
 
-The pages cache their content fragment and answer conditional GETs, both keyed by the
+Readers' whole pages are cached and pages answer conditional GETs, both keyed by the
 content version that every change renews; these tests change the content between two
 requests of the same page, as an editor in the admin would, and read the page again.
 """
@@ -18,9 +18,9 @@ from kb.cache import bump_version, current_version
 from kb.models import ContentVersion, Status, Theme
 
 
-def test_it_caches_the_content_fragment(client, small_corpus, django_assert_max_num_queries):
+def test_it_caches_a_readers_page(client, small_corpus, django_assert_max_num_queries):
     client.get("/themes/")
-    with django_assert_max_num_queries(1):  # the content version; the counts are cached
+    with django_assert_max_num_queries(1):  # the content version; the page is cached
         response = client.get("/themes/")
     assert "Focus" in response.content.decode()
 

@@ -6,6 +6,7 @@ anything personal (staff, a session, a token, a cookie set by the page) is never
 
 import re
 
+import pytest
 from django.core.cache import cache
 from django.test import Client
 from factories import small_corpus_fixture  # noqa: F401
@@ -135,8 +136,9 @@ def test_a_page_past_the_bound_is_a_404_and_the_last_one_says_why(client, corpus
     assert "Only the first" not in client.get("/quotes/").content.decode()
     assert client.get("/quotes/?page=2").status_code == 200
     monkeypatch.setattr(BoundedPaginator, "max_pages", 1)
-    assert client.get("/quotes/?page=2&o=1").status_code == 404
-    assert "Only the first 1 page of 2 is listed" in client.get("/quotes/?o=1").content.decode()
+    cache.clear()  # the pages above were cached with the old bound
+    assert client.get("/quotes/?page=2").status_code == 404
+    assert "Only the first 1 page of 2 is listed" in client.get("/quotes/").content.decode()
 
 
 def test_the_api_list_is_cached_rendered_and_still_throttled(client, small_corpus, settings):
@@ -153,3 +155,104 @@ def test_the_api_list_is_cached_rendered_and_still_throttled(client, small_corpu
     other = {"REMOTE_ADDR": "192.0.2.44"}  # a client with no requests counted yet
     assert client.get("/api/quotes/", **other).status_code == 200
     assert client.get("/api/quotes/", **other).status_code == 429
+
+
+# --- Keys from the parameters a page reads; a limit on misses -------------------------------
+
+
+def stored_keys() -> set[str]:
+    """Everything in the cache but the miss counters (kb.cache.miss_limited)."""
+    return {key for key in cache._cache if ":page-miss:" not in key}
+
+
+def test_one_readers_page_is_one_cache_entry(client, small_corpus):
+    for url in ("/", "/quotes/", f"/quotes/{small_corpus.q_focus.pk}/", "/themes/"):
+        before = stored_keys()
+        assert client.get(url).status_code == 200
+        assert len(stored_keys() - before) == 1, url  # the page: no fragment, no object
+
+
+def test_junk_parameters_add_no_cache_entries(client, small_corpus):
+    pages = ["/", "/quotes/?theme=focus", f"/sources/{small_corpus.interview.slug}/", "/themes/"]
+    for url in pages:
+        client.get(url)
+    stored = page_keys()
+    assert len(stored) == len(pages)
+    for n, url in enumerate(pages):
+        sep = "&" if "?" in url else "?"
+        response = client.get(f"{url}{sep}r={n}&utm_source=x&fbclid={n}{n}")
+        assert response.status_code == 200
+        assert response.context is None  # served from the page cache: nothing rendered
+    assert page_keys() == stored
+
+
+def test_known_parameters_are_normalised_in_the_key(client, small_corpus):
+    client.get("/quotes/?theme=focus&theme=pricing&year_min=2000")
+    stored = page_keys()
+    for url in (
+        "/quotes/?year_min=2000&theme=pricing&theme=focus",
+        "/quotes/?theme=focus&q=&year_min=2000&speaker=&theme=pricing&theme=",
+    ):
+        assert client.get(url).context is None, url
+    assert page_keys() == stored
+    assert client.get("/quotes/?theme=focus").context is not None  # another page: rendered
+
+
+def test_a_page_is_made_from_its_canonical_query(client, small_corpus):
+    html = client.get("/quotes/?zz=1&theme=focus&year=&ordering=&page=1").content.decode()
+    assert "zz=1" not in html and "year=" not in html
+
+
+def test_every_public_page_declares_the_parameters_it_reads():
+    from django.urls import get_resolver
+
+    from kb.cache import PARAMS_BY_URL_NAME
+
+    undeclared = []
+    for pattern in get_resolver().url_patterns:
+        for inner in getattr(pattern, "url_patterns", []):
+            view = getattr(inner, "callback", None)
+            if getattr(view, "kb_public_page", False):
+                name = f"{pattern.namespace}:{inner.name}"
+                if getattr(view, "kb_page_params", None) is None and name not in PARAMS_BY_URL_NAME:
+                    undeclared.append(name)
+    assert undeclared == []
+
+
+def test_a_client_missing_the_cache_too_often_waits(client, small_corpus, settings):
+    settings.KB_PAGE_MISS_RATE = "3/min"
+    urls = ["/", "/themes/", "/quotes/"]
+    for url in urls:
+        assert client.get(url).status_code == 200  # three misses
+    for url in urls:
+        assert client.get(url).status_code == 200  # hits are not counted
+    refused = client.get("/principles/")
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["Cache-Control"] == "no-store"
+    assert client.get("/healthz").status_code == 200  # never limited
+    other = Client(REMOTE_ADDR="192.0.2.7")  # another client has its own count
+    assert other.get("/principles/").status_code == 200
+    assert client.get("/principles/").status_code == 200  # now a hit
+
+
+def test_staff_and_an_unlimited_setting_are_never_refused(
+    staff_client, client, small_corpus, settings
+):
+    settings.KB_PAGE_MISS_RATE = "1/min"
+    for url in ("/", "/themes/", "/quotes/"):
+        assert staff_client.get(url).status_code == 200
+    settings.KB_PAGE_MISS_RATE = ""
+    for url in ("/", "/themes/", "/quotes/", "/principles/"):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("rate", ["lots", "0/min", "5/fortnight", "-1/s"])
+def test_a_wrong_rate_is_a_configuration_error(rate):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from kb.cache import parse_rate
+
+    with pytest.raises(ImproperlyConfigured, match="KB_PAGE_MISS_RATE"):
+        parse_rate(rate)
+    assert parse_rate("120/min") == (120, 60)

@@ -187,7 +187,7 @@ def test_the_home_page_lists_and_counts_current_versions_only(client, two_versio
     current, earlier = two_versions
     response = client.get("/")
     assert [s.slug for s in response.context["sources"]] == [current.slug]
-    assert response.context["source_total"]() == 1
+    assert response.context["source_total"] == 1
 
 
 def test_the_quote_filters_offer_readers_current_versions_only(staff_client, two_versions):

@@ -225,7 +225,7 @@ def test_every_page_runs_a_bounded_number_of_queries(
         "/sitemap.xml",
     ]
     for url in urls:
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):
             response = client.get(url)
             if hasattr(response, "streaming_content"):
                 b"".join(response.streaming_content)

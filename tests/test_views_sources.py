@@ -58,7 +58,8 @@ def test_it_answers_bad_source_filters_with_a_message_not_a_500(client, small_co
 def test_it_lists_sources_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
     more_quotes(small_corpus.p_focus, 5)
     more_quotes(small_corpus.p_price, 5)
-    with django_assert_max_num_queries(5):
+    # Token, speaker lookup, count, the page's ids, its rows, chips.
+    with django_assert_max_num_queries(6):
         assert client.get("/sources/?speaker=lei-jun&year_min=2000").status_code == 200
 
 
@@ -234,7 +235,7 @@ class TestSeedCorpus:
     """Seed checks: the real corpus loaded by ``load_seed_corpus``."""
 
     def test_it_lists_the_seed_sources(self, client, corpus, django_assert_max_num_queries):
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(6):
             response = client.get("/sources/")
         assert response.status_code == 200
         assert len(response.context["sources"]) == Source.objects.count() > 0
@@ -280,3 +281,71 @@ def test_an_earlier_version_is_left_out_of_lists_and_says_which_replaced_it(clie
         newer.slug: None,
     }
     assert client.get(f"/api/sources/{earlier.slug}/").json()["superseded_by"] == newer.slug
+
+
+# --- a long source, page by page -------------------------------------------------------------
+
+
+@pytest.fixture
+def long_source(db, small_corpus):
+    """A source of 2.5 pages of passages, a quote in passage 150."""
+    from factories import make_quote
+
+    from kb.views.common import PASSAGES_PER_PAGE
+
+    count = PASSAGES_PER_PAGE * 5 // 2
+    paragraphs = [("lei", False, f"Paragraph {n} of the long talk.") for n in range(1, count + 1)]
+    source, passages = build_source(
+        "A long talk", paragraphs, speakers={"lei": small_corpus.lei}, slug="a-long-talk"
+    )
+    quote = make_quote(passages[149], "Paragraph 150 of the long talk.", speaker=small_corpus.lei)
+    return source, passages, quote
+
+
+def anchors(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'class="passage[^"]*" id="p-(\d+)"', html)]
+
+
+def test_it_pages_a_long_source_by_passage_numbers(client, long_source):
+    from kb.views.common import PASSAGES_PER_PAGE as per
+
+    first = client.get("/sources/a-long-talk/").content.decode()
+    assert anchors(first) == list(range(1, per + 1))
+    assert '<a rel="next" href="?page=2">' in first
+    third = client.get("/sources/a-long-talk/?page=3").content.decode()
+    assert anchors(third) == list(range(2 * per + 1, 5 * per // 2 + 1))
+    assert "Passages</dt><dd>250" in third  # the count is the source's, not the page's
+    assert client.get("/sources/a-long-talk/?page=4").status_code == 404
+    assert anchors(client.get("/sources/a-long-talk/?page=x").content.decode())[0] == 1
+
+
+def test_links_to_a_passage_lead_to_the_page_holding_it(client, long_source):
+    source, passages, quote = long_source
+    # The quote's page and the passage's permalink page link to page 2, at the anchor.
+    assert (
+        'href="/sources/a-long-talk/?page=2#p-150"'
+        in client.get(f"/quotes/{quote.pk}/").content.decode()
+    )
+    permalink = client.get("/sources/a-long-talk/p/150/")
+    assert permalink.status_code == 200
+    assert 'href="/sources/a-long-talk/?page=2#p-150"' in permalink.content.decode()
+    assert 150 in anchors(client.get("/sources/a-long-talk/?page=2").content.decode())
+    # An old link to #p-150 on page 1 (the fragment never reaches the server): the page's
+    # script sends the browser to the page holding it.
+    html = client.get("/sources/a-long-talk/").content.decode()
+    assert re.search(r"Math\.ceil\(Number\(m\[1\]\) / 100\)", html)
+    # A short source has one page, no pagination and no script.
+    short = client.get("/sources/lei-jun-on-focus/").content.decode()
+    assert 'rel="next"' not in short and "location.replace" not in short
+
+
+def test_a_long_source_page_takes_as_many_queries_as_a_short_one(
+    client, long_source, django_assert_max_num_queries
+):
+    for url in (
+        "/sources/a-long-talk/",
+        "/sources/a-long-talk/?page=3",
+        "/sources/lei-jun-on-focus/",
+    ):
+        with django_assert_max_num_queries(5):  # token, source, passages, quotes, speakers
+            assert client.get(url).status_code == 200

@@ -5,6 +5,9 @@ Anonymous answers are the same for everybody, so shared caches may keep them a m
 answers are ``private, no-store``. A successful GET gets an ETag computed from the body,
 as Django's ConditionalGetMiddleware does, so ``If-None-Match`` gets a 304 without a body.
 Throttled and server-error answers are never stored.
+
+A list's page is also kept in the site's cache (``list_key``), under the same key helper as
+the whole pages (``kb.cache.content_key``): it goes stale with the same content token.
 """
 
 from functools import wraps
@@ -16,7 +19,16 @@ from django.utils.cache import (
     set_response_etag,
 )
 
+from kb.cache import PAGE_SECONDS, audience, content_key
+
 MAX_AGE = 60
+# How long a list's page stays in the cache when nothing changes.
+LIST_SECONDS = PAGE_SECONDS
+
+
+def list_key(request, form: str) -> str:
+    """The cache key of a list's page: audience (staff see drafts), full path, ``form``."""
+    return "api-list:" + content_key(request, audience(request), request.get_full_path(), form)
 
 
 def is_private(request) -> bool:

@@ -35,11 +35,10 @@ from rest_framework.views import APIView
 
 from kb import citations, exports
 from kb.api import serializers
-from kb.api.caching import api_cache
+from kb.api.caching import LIST_SECONDS, api_cache, list_key
 from kb.api.moved import current_api_address
 from kb.api.pagination import PAGE_SIZE_PARAM, Pages
 from kb.api.schema import QUOTE_FILTERS, SOURCE_FILTERS
-from kb.cache import FRAGMENT_SECONDS, fragment_key
 from kb.filters import QuoteFilter, SourceFilter, quote_filterset
 from kb.models import Claim, Passage, Person, Principle, Quote, Source, Theme
 
@@ -93,10 +92,8 @@ class CachedListMixin:
     def list(self, request, *args, **kwargs):
         renderer = request.accepted_renderer
         as_bytes = isinstance(renderer, JSONRenderer)
-        # The host too: ``next``, ``previous`` and every ``url`` in the page are absolute.
-        key = "api-list:" + fragment_key(
-            request, request.get_host(), request.get_full_path(), "bytes" if as_bytes else "data"
-        )
+        # The key holds the host: ``next``, ``previous`` and every ``url`` are absolute.
+        key = list_key(request, "bytes" if as_bytes else "data")
         cached = cache.get(key)
         if cached is not None:
             if as_bytes:
@@ -106,12 +103,12 @@ class CachedListMixin:
         if response.status_code != 200:
             return response
         if not as_bytes:
-            cache.set(key, response.data, FRAGMENT_SECONDS)
+            cache.set(key, response.data, LIST_SECONDS)
             return response
         body = renderer.render(
             response.data, request.accepted_media_type, self.get_renderer_context()
         )
-        cache.set(key, body, FRAGMENT_SECONDS)
+        cache.set(key, body, LIST_SECONDS)
         return HttpResponse(body, content_type=self.json_content_type(request))
 
     @staticmethod

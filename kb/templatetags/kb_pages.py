@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from kb import citations
+from kb.views.common import source_page_url
 
 register = template.Library()
 
@@ -73,3 +74,9 @@ def absolute_url(context, path: str) -> str:
 def http_url(url) -> str:
     """The URL if it is http(s), else "" (hostile ``javascript:`` URLs are never linked)."""
     return citations.http_url(url)
+
+
+@register.filter
+def at_passage(source_url: str, number) -> str:
+    """The source page holding passage ``number``, at its anchor: ``/sources/s/?page=3#p-250``."""
+    return source_page_url(source_url, number)

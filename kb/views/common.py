@@ -7,14 +7,23 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, QueryDict
 from django.utils.functional import cached_property
 
-from kb.cache import cached, fragment_key
 from kb.models import Status
 
 PER_PAGE = 20
+# Passages on a page of a source: a page is a run of this many passage numbers, so the page
+# holding passage N is ``(N - 1) // PASSAGES_PER_PAGE + 1`` (``source_page_url``).
+PASSAGES_PER_PAGE = 100
+
+
+def source_page_url(source_url: str, number: int) -> str:
+    """The address of passage ``number`` on its source's page: ``/sources/s/?page=3#p-250``."""
+    page = (int(number) - 1) // PASSAGES_PER_PAGE + 1
+    return f"{source_url}?page={page}#p-{number}" if page > 1 else f"{source_url}#p-{number}"
+
 
 # Columns a quote card never shows: the whole source text and the passage text.
 CARD_DEFER = ("source__text", "passage__text")
@@ -30,38 +39,18 @@ def published_quotes(relation: str = "quotes") -> Count:
 MAX_SELECT_OPTIONS = 200
 
 
-def bounded_selects(request, form, limit: int = MAX_SELECT_OPTIONS):
+def bounded_selects(form, limit: int = MAX_SELECT_OPTIONS):
     """``form`` with each single-choice model <select> of more than ``limit`` rows as a text
-    input for the slug (its value is still checked against the rows).
-
-    The row counts are cached with the content version (kb.cache), not counted per request.
-    """
+    input for the slug (its value is still checked against the rows)."""
     for field in form.fields.values():
         if not isinstance(field, forms.ModelChoiceField) or isinstance(
             field, forms.ModelMultipleChoiceField
         ):
             continue
-        key = "choices:" + fragment_key(request, field.queryset.model._meta.label)
-        if cached(key, field.queryset.order_by().count) > limit:
+        # Whether there are more than ``limit``: reads limit + 1 ids at most, never counts all.
+        if len(field.queryset.order_by().values_list("pk", flat=True)[: limit + 1]) > limit:
             field.widget = forms.TextInput(attrs={"placeholder": "slug", "spellcheck": "false"})
     return form
-
-
-def numeric_text_inputs(form) -> None:
-    """Number fields as text inputs with a numeric keyboard.
-
-    ``<input type="number" value="abc">`` is invalid HTML, and a wrong value typed in the
-    query string must be shown back as it was, next to its error.
-    """
-    for field in form.fields.values():
-        if isinstance(field.widget, forms.NumberInput):
-            attrs = {k: v for k, v in field.widget.attrs.items() if k not in ("step", "min", "max")}
-            attrs["inputmode"] = "numeric"
-            field.widget = forms.TextInput(attrs=attrs)
-
-
-def is_staff(request) -> bool:
-    return bool(getattr(request.user, "is_staff", False))
 
 
 # The deepest page a list serves. OFFSET makes the database walk past every row before the
@@ -87,6 +76,19 @@ class BoundedPaginator(Paginator):
     def truncated(self) -> bool:
         """More pages exist than are served."""
         return self.all_pages > self.max_pages
+
+    def page(self, number):
+        """The page's ids first (one narrow query: no joins, no columns but the order's), then
+        its rows with their joins: the joins of select_related on every matching row before
+        the sort cost a theme page (1,700 quotes, SQLite) 80 ms of its 100."""
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(queryset.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids)} if ids else {}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def paginate(request, queryset, per_page: int = PER_PAGE) -> Page:

@@ -3,13 +3,14 @@
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 
-from kb.cache import cached_object, fragment_key, lazy
+from kb.cache import reads_params
 from kb.models import Claim, Principle, Theme
 from kb.views.highlight import claim_span, segments, trimmed
 
 THEMES = Prefetch("themes", queryset=Theme.objects.order_by("name"))
 
 
+@reads_params()
 def principle_list(request):
     principles = (
         Principle.objects.visible_to(request.user)
@@ -22,37 +23,21 @@ def principle_list(request):
     return render(request, "kb/principle_list.html", {"principles": principles})
 
 
+@reads_params()
 def principle_detail(request, slug):
+    principle = get_object_or_404(Principle.objects.visible_to(request.user), slug=slug)
     evidence = Claim.objects.select_related("passage__source", "passage__speaker").defer(
         "passage__source__text"
     )
-    principle = cached_object(
-        request,
-        "principle",
-        slug,
-        lambda: get_object_or_404(Principle.objects.visible_to(request.user), slug=slug),
-    )
-
-    def claims_with_evidence():
-        # Fetched here, so a cached fragment (kb.cache) fetches neither claims nor themes.
-        prefetch_related_objects([principle], THEMES, Prefetch("claims", queryset=evidence))
-        claims = list(principle.claims.all())
-        for claim in claims:
-            claim.evidence = claim.evidence_text
-            if claim.passage_id:
-                claim.segments = trimmed(segments(claim.passage, [claim_span(claim)]))
-        return claims
-
-    claims = lazy(claims_with_evidence)
-
-    def source_count():
-        list(claims)  # the claims and their passages, fetched once
-        return principle.source_count()
-
+    prefetch_related_objects([principle], THEMES, Prefetch("claims", queryset=evidence))
+    claims = list(principle.claims.all())
+    for claim in claims:
+        claim.evidence = claim.evidence_text
+        if claim.passage_id:
+            claim.segments = trimmed(segments(claim.passage, [claim_span(claim)]))
     context = {
-        "fragment": fragment_key(request, slug),
         "principle": principle,
         "claims": claims,
-        "source_count": source_count,  # called by the template, if rendered
+        "source_count": principle.source_count(),  # from the claims fetched above
     }
     return render(request, "kb/principle_detail.html", context)

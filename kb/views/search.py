@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from kb import search as engine
+from kb.cache import reads_params
 from kb.search.query import parse
 from kb.views.common import PER_PAGE, paginate
 
@@ -13,6 +14,7 @@ TABS = [(kind, engine.TYPE_LABELS[kind][1].capitalize()) for kind in engine.TYPE
 EXAMPLES = ["Millet", "pricing", '"word of mouth"', "sincerity -price", "users OR friends"]
 
 
+@reads_params("q", "type", "page", *engine.FACETS)
 def search(request):
     params = request.GET
     q = parse(params.get("q", "")).raw

@@ -1,25 +1,25 @@
-"""Source list (SourceFilter), a source read whole, and one passage with its neighbours."""
+"""Source list (SourceFilter), a source read page by page, and one passage with its neighbours."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import F
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import condition
 
-from kb import citations
-from kb.cache import cached_object, fragment_key, lazy, page_etag, page_last_modified
-from kb.filters import SourceFilter
-from kb.models import Person, Quote, Source
+from kb import citations, search
+from kb.cache import page_etag, page_last_modified, reads_params
+from kb.filters import SourceFilter, numeric_text_inputs
+from kb.models import Passage, Person, Quote, Source
 from kb.moved import current_version
-from kb.views.common import (
-    filter_chips,
-    numeric_text_inputs,
-    paginate,
-    published_quotes,
-)
+from kb.views.common import PASSAGES_PER_PAGE, filter_chips, paginate
 from kb.views.highlight import quote_span, segments
+
+# Passages saying most nearly the same thing, on a passage page (kb.search "more like this").
+RELATED_PASSAGES = 5
 
 
 def newer_version(source):
@@ -34,11 +34,12 @@ def newer_version(source):
     return None if newest is source else newest
 
 
+@reads_params("page", *SourceFilter.base_filters)
 def source_list(request):
+    # The counts are the queryset's (Source.objects.with_counts()), never joined here.
     queryset = (
         Source.objects.current()
         .with_counts()
-        .annotate(quote_count=published_quotes())
         .defer("text")
         .order_by(F("year").desc(nulls_last=True), "title")
     )
@@ -90,69 +91,78 @@ def blocks(passages) -> list[dict]:
     return out
 
 
+def passage_page(request, last_number: int):
+    """The page of passage numbers asked for: ``PASSAGES_PER_PAGE`` numbers a page, so the
+    page holding passage N is known from N alone (links to ``?page=K#p-N``). A non-numeric
+    ``page`` is page 1; one past the end is a 404."""
+    paginator = Paginator(range(1, last_number + 1), PASSAGES_PER_PAGE)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except (TypeError, ValueError):
+        number = 1
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        raise Http404("There is no such page.") from None
+
+
 def source_etag(request, slug, **kwargs):
-    return page_etag(request, "source", slug)
+    return page_etag(request, "source", slug, request.GET.get("page", ""))
 
 
+@reads_params("page")
 @condition(etag_func=source_etag, last_modified_func=page_last_modified)
 def source_detail(request, slug):
-    source = cached_object(
-        request, "source", slug, lambda: get_object_or_404(Source.objects.defer("text"), slug=slug)
+    # The last passage number (one index probe) tells how many pages there are.
+    last = Passage.objects.filter(source=OuterRef("pk")).order_by("-number").values("number")
+    sources = Source.objects.with_counts().annotate(last_number=Subquery(last[:1]))
+    source = get_object_or_404(sources.defer("text"), slug=slug)
+    # Readers never see page chrome; staff see it collapsed (they curate the flags).
+    visible = source.passages.visible_to(request.user)
+    page = passage_page(request, source.last_number or 0)
+    numbers = page.object_list  # a range: the page's passage numbers
+    rows = list(
+        visible.filter(number__range=(numbers.start, numbers.stop - 1))
+        .select_related("speaker")
+        .order_by("number")
     )
-
-    def passages():
-        # Readers never see page chrome; staff see it collapsed (they curate the flags).
-        visible = source.passages.visible_to(request.user)
-        rows = list(visible.select_related("speaker").order_by("number"))
-        highlight(request, rows)
-        return rows
-
-    # Lazy: a cached fragment (kb.cache) loads and highlights no passage.
-    shown = lazy(passages)
-    speakers = Person.objects.filter(passages__source=source).distinct().order_by("name")
+    highlight(request, rows)
+    # One probe per person (index passage_source_speaker), not a scan of the source.
+    speaks = Passage.objects.filter(source=source, speaker=OuterRef("pk"), is_boilerplate=False)
     context = {
-        # The host too: the citation's permalink is absolute.
-        "fragment": fragment_key(request, request.get_host(), slug),
         "source": source,
-        "blocks": lazy(lambda: blocks(shown)),
-        # A callable, not a lazy object: filters such as pluralize need a real number.
-        "passage_count": lambda: sum(1 for p in shown if not p.is_boilerplate),
-        "speakers": speakers,
+        "page": page,
+        "blocks": blocks(rows),
+        "passage_count": source.passage_count,
+        "passages_per_page": PASSAGES_PER_PAGE,
+        "speakers": Person.objects.filter(Exists(speaks)).order_by("name"),
         "on_source_page": True,
         "permalink": request.build_absolute_uri(source.get_absolute_url()),
-        "citations": lazy(lambda: citations.styles(source)),
-        "newer": lazy(lambda: newer_version(source)),
+        "citations": citations.styles(source, absolute=request.build_absolute_uri),
+        "citation_meta": citations.citation_meta(source, absolute=request.build_absolute_uri),
+        "newer": newer_version(source),
     }
     return render(request, "kb/source_detail.html", context)
 
 
+@reads_params()
 def passage_detail(request, slug, number):
-    def fetch():
-        source = get_object_or_404(Source.objects.defer("text"), slug=slug)
-        passages = source.passages.visible_to(request.user).select_related("speaker")
-        return source, get_object_or_404(passages, number=number)
-
-    source, passage = cached_object(request, "passage", (slug, number), fetch)
+    source = get_object_or_404(Source.objects.defer("text"), slug=slug)
     passages = source.passages.visible_to(request.user).select_related("speaker")
-
-    def neighbours():
-        previous = passages.filter(number__lt=number).order_by("-number").first()
-        following = passages.filter(number__gt=number).order_by("number").first()
-        highlight(request, [p for p in (previous, passage, following) if p is not None])
-        return {"previous": previous, "following": following}
-
-    # Lazy: a cached fragment (kb.cache) loads no neighbour and highlights nothing. The
-    # template reads ``previous`` before it shows ``passage``, so its segments are set.
-    shown = lazy(neighbours)
+    passage = get_object_or_404(passages, number=number)
+    previous = passages.filter(number__lt=number).order_by("-number").first()
+    following = passages.filter(number__gt=number).order_by("number").first()
+    highlight(request, [p for p in (previous, passage, following) if p is not None])
     context = {
-        "fragment": fragment_key(request, request.get_host(), slug, number),
         "source": source,
         "passage": passage,
-        "previous": lazy(lambda: shown["previous"]),
-        "following": lazy(lambda: shown["following"]),
+        "previous": previous,
+        "following": following,
         "permalink": request.build_absolute_uri(request.path),
-        "citations": lazy(lambda: citations.styles(passage)),
+        "citations": citations.styles(passage, absolute=request.build_absolute_uri),
+        "citation_meta": citations.citation_meta(passage, absolute=request.build_absolute_uri),
+        "related": search.related_passages(passage, RELATED_PASSAGES),
         "fragment_url": citations.text_fragment_url(source.url, passage.text),
-        "newer": lazy(lambda: newer_version(source)),
+        "newer": newer_version(source),
     }
     return render(request, "kb/passage_detail.html", context)
