@@ -40,7 +40,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe, quote_etag
 
 from kb.clients import client_address
-from kb.models import ContentVersion
+from kb.models import ContentVersion, SearchOutbox
 
 VERSION_PK = 1
 # How long a page may stay cached when nothing changes (its key changes when anything does).
@@ -120,10 +120,11 @@ def one_change():
 def note_change(sender, **kwargs) -> None:
     """Signal receiver (``kb.apps``): a model of the knowledge base changed.
 
-    Revision-history rows and the version row itself change nothing readers see.
+    Revision-history rows, the version row itself and the search's outbox (the indexer
+    deletes the rows it applied) change nothing readers see.
     """
     meta = getattr(sender, "_meta", None)
-    if meta is None or meta.app_label != "kb" or sender is ContentVersion:
+    if meta is None or meta.app_label != "kb" or sender in (ContentVersion, SearchOutbox):
         return
     if sender.__name__.startswith("Historical") or kwargs.get("raw"):
         return

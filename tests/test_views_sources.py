@@ -226,8 +226,8 @@ def test_it_is_404_for_an_unknown_passage(client, small_corpus):
 
 def test_it_shows_a_passage_in_bounded_queries(client, small_corpus, django_assert_max_num_queries):
     more_quotes(small_corpus.p_focus, 5)
-    # +1: the content version (kb.cache)
-    with django_assert_max_num_queries(6):
+    # +1: the content version (kb.cache); +1: the related passages' rows (kb.search)
+    with django_assert_max_num_queries(7):
         assert client.get("/sources/lei-jun-on-focus/p/3/").status_code == 200
 
 
