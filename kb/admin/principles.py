@@ -100,6 +100,8 @@ class PrincipleAdmin(StatusActionsMixin, ThemeActionsMixin, CuratedAdmin):
     fields = ["title", "slug", "summary", "themes", "status", "created", "updated"]
     readonly_fields = ["created", "updated"]
     inlines = [ClaimInline]
+    # Claims keep their own history: the principle's says so and links to each one's.
+    object_history_template = "admin/kb/principle_history.html"
 
     def get_queryset(self, request):
         return (
