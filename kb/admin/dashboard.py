@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
 
+from kb.admin import autocomplete
 from kb.citations import SITE_NAME
 from kb.models import Person, Principle, Quote, Source, Status
 
@@ -95,6 +96,7 @@ def index(request, extra_context=None):
 def install():
     """Make the default admin site's index the dashboard (before its URLs are built)."""
     admin.site.index = index
+    autocomplete.install(admin.site)  # a passage is offered with its text
     admin.site.index_template = "admin/kb/dashboard.html"
     # Editors read the site's name, not "Django administration".
     admin.site.site_header = f"{SITE_NAME}: curation"

@@ -16,7 +16,8 @@ from kb.admin.actions import (
     speaker_choice_form,
     themes_by_name,
 )
-from kb.admin.base import ARCHIVE_ACTIONS, CuratedAdmin, action_with_form
+from kb.admin.base import ARCHIVE_ACTIONS, CuratedAdmin, CuratedForm, action_with_form
+from kb.admin.selection import WholeWordsMixin
 from kb.models import Quote, Source, Status
 from kb.permissions import can_publish
 from kb.texts import excerpt
@@ -27,8 +28,13 @@ REVIEW_PAGE_SIZE = 25
 REVIEW_DECISIONS = {"publish": Status.PUBLISHED, "reject": Status.REJECTED}
 
 
+class QuoteForm(WholeWordsMixin, CuratedForm):
+    """A quote's words are whole words: a span cut inside a word is refused."""
+
+
 @admin.register(Quote)
 class QuoteAdmin(StatusActionsMixin, ThemeActionsMixin, CuratedAdmin):
+    form = QuoteForm
     # The quote first and widest, its status next (in sight at 1280 px), the source's
     # title shortened (a long title took 650 px and pushed the status off the screen).
     list_display = [
