@@ -5,6 +5,7 @@ import re
 
 import pytest
 from api_factories import small_corpus_fixture  # noqa: F401
+from django.contrib import messages
 from django.core.management import call_command
 from test_admin_curation import client_for
 
@@ -152,3 +153,24 @@ def test_the_delete_page_names_theme_links_in_words(client, django_user_model, s
     body = client.get(f"/admin/kb/theme/{theme.pk}/delete/").content.decode()
     assert "_themes object" not in body
     assert "Link between" in body
+
+
+def slug_message(get_response):
+    """Test middleware: an info message that starts with a slug, on the admin's index."""
+
+    def middleware(request):
+        if request.path == "/admin/":
+            messages.info(request, "lei-jun-on-focus: imported.")
+        return get_response(request)
+
+    return middleware
+
+
+def test_a_message_starting_with_a_slug_is_not_capitalised(
+    client, django_user_model, small_corpus, settings
+):
+    client.force_login(django_user_model.objects.create_superuser("boss"))
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.slug_message"]
+    body = client.get("/admin/").content.decode()
+    assert "lei-jun-on-focus: imported." in body
+    assert "Lei-jun-on-focus" not in body
