@@ -48,6 +48,9 @@ MIN_WORDS_SIMILARITY = 0.6
 # Two exact or normalised candidates whose scores differ by less than this are a tie: the
 # match is then only "uncertain" (a reviewer looks at which occurrence was chosen).
 TIE_MARGIN = 0.05
+# The approximate step looks only around the occurrences of this many of the quote's words
+# (its rarest in the new text): enough that one or two changed words still leave a seed.
+SEED_WORDS = 4
 # Weights of the approximate score: the quote's words count most, then its context.
 WEIGHT_WORDS, WEIGHT_CONTEXT, WEIGHT_POSITION = 0.7, 0.2, 0.1
 
@@ -224,9 +227,14 @@ def _approximate(sel, old_text, old_start, new_text) -> Anchor:
     where: dict[str, list[int]] = {}
     for index, word in enumerate(words):
         where.setdefault(word, []).append(index)
+    # Seeded by the quote's rarest words in the new text only (SEED_WORDS of them): a
+    # common word ("the") would seed a window at each of its thousands of occurrences.
+    present = sorted(
+        (len(where[word]), offset, word) for offset, word in enumerate(quote_words) if word in where
+    )
     starts: set[int] = set()
-    for offset, word in enumerate(quote_words):
-        for index in where.get(word, ()):
+    for _count, offset, word in present[:SEED_WORDS]:
+        for index in where[word]:
             starts.add(index - offset)
     slack = max(1, n // 5)
     best: tuple[float, float, int, int] | None = None
