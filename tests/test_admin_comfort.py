@@ -174,3 +174,10 @@ def test_a_message_starting_with_a_slug_is_not_capitalised(
     body = client.get("/admin/").content.decode()
     assert "lei-jun-on-focus: imported." in body
     assert "Lei-jun-on-focus" not in body
+
+
+def test_an_editor_is_not_sent_to_the_reviewers_page(editor_client, small_corpus):
+    source = small_corpus.draft_quote.source
+    body = editor_client.get("/admin/").content.decode()
+    assert f"/admin/kb/quote/review/{source.pk}/" not in body
+    assert f"source__id__exact={source.pk}&amp;status__exact=draft" in body

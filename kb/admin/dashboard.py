@@ -9,6 +9,7 @@ from django.db.models.functions import Substr
 from kb.admin import autocomplete
 from kb.citations import SITE_NAME
 from kb.models import Person, Principle, Quote, Source, Status
+from kb.permissions import can_publish
 
 DRAFTS_SHOWN = 10
 IMPORTS_SHOWN = 5
@@ -62,6 +63,7 @@ def dashboard_context(request) -> dict:
             "people_draft_total": Person.objects.filter(status=Status.DRAFT).count(),
             "drafts": counts.get(Status.DRAFT, 0),
             "can_import": user.has_perm("kb.add_source"),
+            "can_review": can_publish(user, Quote),  # the bulk review page is a reviewer's
             "recent_imports": list(
                 Source.objects.current()
                 .annotate(
