@@ -82,7 +82,7 @@ def test_it_shows_the_dashboard_to_every_role(any_client, small_corpus):
     response = any_client.get("/admin/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Curation dashboard" in body
+    assert "Your curation desk" in body
     assert "Unfinished idea" in body  # a principle with a claim lacking evidence
     assert "every quote is its source's exact words" in body
 

@@ -5,10 +5,12 @@ errors; a value that is not even an id ("abc", from a tampered form) made that l
 and the page a server error instead of "Select a valid choice".
 """
 
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 
 from kb.models import Passage
+from kb.texts import excerpt
 
 
 class _ShowsOnlyPossibleValues:
@@ -56,3 +58,21 @@ class SafeAutocompleteMixin:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class PassageTextAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete answers, a passage's with the start of its text: a picker
+    that says "xiaomi-2010 ¶7 — I told the team that…", not only "xiaomi-2010 ¶7"."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if isinstance(obj, Passage):
+            result["text"] = f"{result['text']} — {excerpt(obj.text, 90)}"
+        return result
+
+
+def install(site):
+    """Serve ``site``'s autocomplete with the view above (before its URLs are built)."""
+    site.autocomplete_view = lambda request: PassageTextAutocompleteJsonView.as_view(
+        admin_site=site
+    )(request)

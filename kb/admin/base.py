@@ -31,6 +31,7 @@ from kb.models import Status
 from kb.permissions import (
     GUARDED_STATUSES,
     can_delete_for_good,
+    can_publish,
     check_archive,
     check_transition,
 )
@@ -52,6 +53,30 @@ class CuratedForm(forms.ModelForm):
         help_text="Optional: kept with this revision in the history.",
     )
     request = None  # set by CuratedAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hide_refused_statuses()
+
+    def hide_refused_statuses(self):
+        """Offer only the statuses this user may choose (``clean`` still refuses the rest).
+
+        An editor without the publish permission sees no "Published" or "Rejected" choice,
+        except the one the object already has (shown, so the form says what it is).
+        """
+        field = self.fields.get("status")
+        if field is None or self.request is None:
+            return
+        if can_publish(self.request.user, self._meta.model):
+            return
+        current = self.instance.status if self.instance.pk else None
+        # The widget's choices only: a forged "published" still reaches ``clean``, which
+        # refuses it with the reason (the field's own check would say "not a valid choice").
+        field.widget.choices = [
+            (value, label)
+            for value, label in field.choices
+            if value not in GUARDED_STATUSES or value == current
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -85,6 +110,7 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     form = CuratedForm
     history_revert = True  # False: the history is shown, never reverted from here
     change_list_template = "admin/kb/change_list.html"  # the "Archived … (n)" link
+    object_history_list_template = "admin/kb/history_list.html"  # no literal "None"
 
     @property
     def archivable(self) -> bool:

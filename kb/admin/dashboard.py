@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
 
-from kb.models import Principle, Quote, Source, Status
+from kb.admin import autocomplete
+from kb.citations import SITE_NAME
+from kb.models import Person, Principle, Quote, Source, Status
+from kb.permissions import can_publish
 
 DRAFTS_SHOWN = 10
 IMPORTS_SHOWN = 5
@@ -45,9 +48,35 @@ def dashboard_context(request) -> dict:
                 .only("pk", "text", "source__title")
                 .order_by("-updated")[:DRAFTS_SHOWN]
             ),
+            "review_total": counts.get(Status.REVIEW, 0),
+            "principles_in_review": list(
+                Principle.objects.filter(status=Status.REVIEW)
+                .only("pk", "title")
+                .order_by("-updated")[:DRAFTS_SHOWN]
+            ),
+            "principles_review_total": principle_counts.get(Status.REVIEW, 0),
+            "people_in_draft": list(
+                Person.objects.filter(status=Status.DRAFT)
+                .only("pk", "name")
+                .order_by("name")[:DRAFTS_SHOWN]
+            ),
+            "people_draft_total": Person.objects.filter(status=Status.DRAFT).count(),
             "drafts": counts.get(Status.DRAFT, 0),
+            "can_import": user.has_perm("kb.add_source"),
+            "can_review": can_publish(user, Quote),  # the bulk review page is a reviewer's
             "recent_imports": list(
-                Source.objects.only("pk", "title", "created").order_by("-created")[:IMPORTS_SHOWN]
+                Source.objects.current()
+                .annotate(
+                    candidates=Count("quotes", filter=Q(quotes__status=Status.DRAFT)),
+                )
+                .only("pk", "title", "created")
+                .order_by("-created")[:IMPORTS_SHOWN]
+            ),
+            "superseded_quotes": list(
+                Quote.objects.filter(source__superseded_by__isnull=False)
+                .exclude(status=Status.ARCHIVED)
+                .select_related("source")
+                .only("pk", "text", "source__slug")[:20]
             ),
             "lacking_evidence": list(
                 Principle.objects.filter(claims__passage__isnull=True)
@@ -69,7 +98,12 @@ def index(request, extra_context=None):
 def install():
     """Make the default admin site's index the dashboard (before its URLs are built)."""
     admin.site.index = index
+    autocomplete.install(admin.site)  # a passage is offered with its text
     admin.site.index_template = "admin/kb/dashboard.html"
+    # Editors read the site's name, not "Django administration".
+    admin.site.site_header = f"{SITE_NAME}: curation"
+    admin.site.site_title = f"{SITE_NAME} curation"
+    admin.site.index_title = "Curation desk"
 
 
 __all__ = ["dashboard_context", "install"]

@@ -35,6 +35,13 @@ class NamesOnlyCollector(NestedObjects):
         return found.defer(*deferred)
 
 
+def _link_name(obj) -> str:
+    """A many-to-many link row in words: "Link between quote “…” and theme “Vision”"."""
+    ends = [f for f in obj._meta.concrete_fields if f.is_relation]
+    described = [f"{f.related_model._meta.verbose_name} “{getattr(obj, f.name)}”" for f in ends]
+    return "Link between " + " and ".join(described)
+
+
 def get_deleted_objects(objs, request, admin_site):
     """``(to_delete, model_count, perms_needed, protected)`` as Django's function gives them."""
     try:
@@ -47,6 +54,8 @@ def get_deleted_objects(objs, request, admin_site):
 
     def format_callback(obj):
         opts = obj._meta
+        if opts.auto_created:  # a many-to-many link ("Quote_themes object (56)" otherwise)
+            return _link_name(obj)
         no_edit_link = f"{capfirst(opts.verbose_name)}: {obj}"
         if not admin_site.is_registered(obj.__class__):
             return no_edit_link
@@ -64,7 +73,8 @@ def get_deleted_objects(objs, request, admin_site):
 
     to_delete = collector.nested(format_callback)
     protected = [format_callback(obj) for obj in collector.protected]
-    model_count = {
-        model._meta.verbose_name_plural: len(found) for model, found in collector.model_objs.items()
-    }
+    model_count: dict[str, int] = {}
+    for model, found in collector.model_objs.items():
+        name = "links" if model._meta.auto_created else model._meta.verbose_name_plural
+        model_count[name] = model_count.get(name, 0) + len(found)
     return to_delete, model_count, perms_needed, protected

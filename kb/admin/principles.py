@@ -1,5 +1,6 @@
 """The principle admin (claims inline, each backed by a span of a passage) and claims'."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
 from django.contrib.admin.utils import unquote
@@ -7,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from kb.admin.actions import StatusActionsMixin, ThemeActionsMixin, themes_by_name
 from kb.admin.autocomplete import SafeAutocompleteMixin
-from kb.admin.base import ARCHIVE_ACTIONS, CuratedAdmin
+from kb.admin.base import ARCHIVE_ACTIONS, CuratedAdmin, CuratedForm
+from kb.admin.selection import WholeWordsMixin, evidence_picker, passages_json
 from kb.admin.taxonomy import SlugFromNameForm
 from kb.models import Claim, Principle, Status
 from kb.texts import excerpt
@@ -57,9 +59,26 @@ class ClaimFormSet(BaseInlineFormSet):
             raise ValidationError(CLAIM_REQUIRED)
 
 
+class ClaimInlineForm(WholeWordsMixin, forms.ModelForm):
+    """A claim row: its evidence is refused when cut inside a word (kb.admin.selection)."""
+
+    class Meta:
+        model = Claim
+        fields = ["position", "text", "passage", "start", "end"]
+        labels = {"start": "From character", "end": "To character"}
+
+
+class ClaimForm(WholeWordsMixin, CuratedForm):
+    class Meta:
+        model = Claim
+        fields = ["principle", "position", "text", "passage", "start", "end"]
+        labels = {"start": "From character", "end": "To character"}
+
+
 class ClaimInline(SafeAutocompleteMixin, admin.TabularInline):
     # Claims keep their own revision history (kb.models.Claim.history): see the Claim admin.
     model = Claim
+    form = ClaimInlineForm
     formset = ClaimFormSet
     fields = ["position", "text", "passage", "start", "end", "evidence"]
     readonly_fields = ["evidence"]
@@ -74,10 +93,10 @@ class ClaimInline(SafeAutocompleteMixin, admin.TabularInline):
             .defer(*PASSAGE_SOURCE_UNREAD)
         )
 
-    @admin.display(description="evidence (source.text[start:end])")
+    @admin.display(description="Evidence")
     def evidence(self, claim):
         if not claim.pk or not claim.has_evidence:
-            return "—"
+            return "— (choose words with the evidence picker above)"
         return format_html(
             '<a href="{}">¶{}</a> {}',
             claim.get_absolute_url(),
@@ -95,9 +114,38 @@ class PrincipleAdmin(StatusActionsMixin, ThemeActionsMixin, CuratedAdmin):
     form = SlugFromNameForm  # a title of no Latin letters ("雷军的原则") gets a slug too
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["themes"]
-    fields = ["title", "slug", "summary", "themes", "status", "created", "updated"]
-    readonly_fields = ["created", "updated"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "themes", "status", "created", "updated"]}),
+        (
+            "Evidence picker",
+            {
+                "fields": ["picker"],
+                "description": "Choose a source, select words in one of its passages, then "
+                "“Use the selected words” for a claim below: its passage, start and end are "
+                "filled (widened to whole words). Save to keep them.",
+            },
+        ),
+    ]
+    readonly_fields = ["created", "updated", "picker"]
     inlines = [ClaimInline]
+
+    class Media:
+        js = ["js/admin_select.js"]
+
+    def get_urls(self):
+        passages = path(
+            "passages/",
+            self.admin_site.admin_view(passages_json),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_passages",
+        )
+        return [passages, *super().get_urls()]
+
+    @admin.display(description="Select the evidence")
+    def picker(self, principle):
+        return evidence_picker(reverse("admin:kb_principle_passages"))
+
+    # Claims keep their own history: the principle's says so and links to each one's.
+    object_history_template = "admin/kb/principle_history.html"
 
     def get_queryset(self, request):
         return (
@@ -144,7 +192,16 @@ class ClaimAdmin(CuratedAdmin):
     list_select_related = ["principle", "passage__source"]
     search_fields = ["text", "principle__title"]
     autocomplete_fields = ["principle", "passage"]
-    fields = ["principle", "position", "text", "passage", "start", "end"]
+    form = ClaimForm
+    fields = ["principle", "position", "text", "passage", "start", "end", "evidence_words"]
+    readonly_fields = ["evidence_words"]
+
+    @admin.display(description="Evidence")
+    def evidence_words(self, claim):
+        if not claim.pk or not claim.has_evidence:
+            return "—"
+        return format_html("<blockquote>{}</blockquote>", claim.evidence_text)
+
     actions = ["delete_selected"]
 
     def get_queryset(self, request):

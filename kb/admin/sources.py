@@ -19,6 +19,7 @@ from kb import curation
 from kb.admin.autocomplete import SafeAutocompleteMixin
 from kb.admin.base import CuratedAdmin, CuratedForm, action_with_form
 from kb.admin.importing import can_import, import_source_view
+from kb.admin.selection import source_selection
 from kb.models import URL_SCHEME_MESSAGE, Passage, Quote, Source
 
 IMPORT_HINT = (
@@ -80,8 +81,8 @@ class PassageInline(SafeAutocompleteMixin, admin.TabularInline):
 
     model = Passage
     form = PassageInlineForm
-    fields = ["number", "start", "end", "text", "speaker", "is_boilerplate"]
-    readonly_fields = ["number", "start", "end", "text"]
+    fields = ["number", "text", "speaker", "is_boilerplate"]  # start/end: the passage's page
+    readonly_fields = ["number", "text"]
     autocomplete_fields = ["speaker"]
     extra = 0
     can_delete = False
@@ -91,8 +92,52 @@ class PassageInline(SafeAutocompleteMixin, admin.TabularInline):
         return False  # passages come from the importer
 
 
+# Curation comfort (issue #20): read and select on the source's page; technical fields
+# collapsed. Kept in its own block (SourceAdminSelection, mixed into SourceAdmin).
+# Shown to staff who want them, folded away for editors.
+SOURCE_TECHNICAL_FIELDS = ("superseded_by", "sha256", "created", "updated")
+
+
+class SourceAdminSelection:
+    """Mixed into SourceAdmin: the fieldsets (technical details collapsed) and the
+    "Read and select" box of its passages (kb.admin.selection)."""
+
+    class Media:
+        js = ["js/admin_select.js"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        main, technical, others = [], [], []
+        for name, options in fieldsets:
+            if name is not None:
+                others.append((name, options))  # "Revision" (the change reason)
+                continue
+            for field in options.get("fields", ()):
+                (technical if field in SOURCE_TECHNICAL_FIELDS else main).append(field)
+        # "Read and select" comes after the metadata and the passage count.
+        at = main.index("passage_list") + 1 if "passage_list" in main else len(main)
+        main.insert(at, "read_and_select")
+        return [
+            (None, {"fields": main}),
+            *others,
+            ("Technical details", {"fields": technical, "classes": ["collapse"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "read_and_select"]
+
+    @admin.display(description="Read and select")
+    def read_and_select(self, source):
+        if not source.pk:
+            return "—"
+        # Both buttons are shown: the add forms they open check the user's permissions.
+        return source_selection(source)
+
+
 @admin.register(Source)
-class SourceAdmin(CuratedAdmin):
+class SourceAdmin(SourceAdminSelection, CuratedAdmin):
     history_revert = False  # metadata history is shown; the text itself is never rewritten
     list_display = ["title", "kind", "year", "publisher", "language", "passage_total", "quotes"]
     list_filter = ["kind", "year", "language", ("superseded_by", admin.EmptyFieldListFilter)]

@@ -5,6 +5,44 @@
 (function () {
   "use strict";
 
+  // Whole words only (as kb/admin/selection.py): a selection starting or ending inside a
+  // word is widened to it; Chinese and Japanese characters are words of their own.
+  var WORD = /[\p{L}\p{N}]/u;
+  var UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+  function isWordChar(c) {
+    return !!c && WORD.test(c) && !UNSPACED.test(c);
+  }
+
+  // Is the gap before text[i] inside a word ("I|'d", "I'|d", "wo|uld")?
+  function insideWord(text, i) {
+    if (i <= 0 || i >= text.length) {
+      return false;
+    }
+    var before = text[i - 1];
+    var after = text[i];
+    if (isWordChar(before) && isWordChar(after)) {
+      return true;
+    }
+    if (before === "'" || before === "\u2019") {
+      return i >= 2 && isWordChar(text[i - 2]) && isWordChar(after);
+    }
+    if (after === "'" || after === "\u2019") {
+      return i + 1 < text.length && isWordChar(before) && isWordChar(text[i + 1]);
+    }
+    return false;
+  }
+
+  function snap(text, a, b) {
+    while (insideWord(text, a)) {
+      a -= 1;
+    }
+    while (insideWord(text, b)) {
+      b += 1;
+    }
+    return [a, b];
+  }
+
   function codePoints(s) {
     return Array.from(s).length;
   }
@@ -53,6 +91,9 @@
           var trimmedStart = a + (words.length - words.replace(/^\s+/, "").length);
           var trimmedEnd = b - (words.length - words.replace(/\s+$/, "").length);
           if (trimmedEnd > trimmedStart) {
+            var snapped = snap(original, trimmedStart, trimmedEnd);
+            trimmedStart = snapped[0];
+            trimmedEnd = snapped[1];
             words = original.slice(trimmedStart, trimmedEnd);
             chosen = {
               text: words,
