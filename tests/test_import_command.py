@@ -254,6 +254,41 @@ def test_replace_reanchors_curated_quotes_and_keeps_the_lost_ones(db, profile):
     assert list(Source.objects.current()) == [current]
 
 
+@pytest.mark.parametrize(
+    "edit, words, listed",
+    [
+        # A doubled space inside the quote: the same words, re-anchored silently.
+        ("Speed matters  more than anything", "Speed matters  more than anything", False),
+        # A changed punctuation mark inside it: silently too.
+        ("Speed matters, more than anything", "Speed matters, more than anything", False),
+        # A reworded neighbouring sentence: the quote's words are untouched.
+        (None, "Speed matters more than anything", False),
+        # A changed word inside it: re-anchored, and listed for a reviewer.
+        ("Speed matters more than everything", "Speed matters more than everything", True),
+    ],
+    ids=["doubled-space", "punctuation", "neighbour-reworded", "word-changed"],
+)
+def test_replace_keeps_a_published_quote_across_small_edits(db, profile, edit, words, listed):
+    run(str(profile))
+    quote = Quote.objects.get(text="Speed matters more than anything")
+    quote.status = Status.PUBLISHED
+    quote.save()
+    new_text = PROFILE.replace(
+        "said Wang Chuan, a co-founder", "Wang Chuan, who co-founded it, said"
+    )
+    if edit:
+        new_text = new_text.replace("Speed matters more than anything", edit)
+    profile.write_text(new_text, encoding="utf-8")
+    out, _ = run(str(profile), "--replace")
+    quote.refresh_from_db()
+    current = Source.objects.get(slug="xiaomis-new-phone", superseded_by=None)
+    assert quote.source == current and quote.status == Status.PUBLISHED
+    assert quote.text == words == current.text[quote.start : quote.end]
+    assert quote.passage.start <= quote.start < quote.end <= quote.passage.end
+    assert ("please check" in out and "Speed matters more than anything" in out) is listed
+    assert "no longer in the text" not in out
+
+
 def test_replace_keeps_what_the_editors_set_and_the_new_file_does_not_say(db, profile):
     run(str(profile), "--url", "https://example.com/a", "--published", "2014-03-12")
     first = Source.objects.get()

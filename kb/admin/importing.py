@@ -359,6 +359,10 @@ def _done(model_admin, request, result):
     else:
         model_admin.log_addition(request, source, f"Imported from the admin: {result.summary()}")
         model_admin.message_user(request, result.summary(), messages.SUCCESS)
+    for line in result.to_check:
+        model_admin.message_user(
+            request, f"Re-anchored to changed words, please check: {line}", messages.WARNING
+        )
     for orphan in result.orphans:
         model_admin.message_user(
             request,

@@ -241,6 +241,8 @@ def _approximate(sel, old_text, old_start, new_text) -> Anchor:
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(quote_words)
     tried: set[tuple[int, int]] = set()
+    joined_quote = " ".join(quote_words)
+    best_words = 0.0
     for seed in starts:
         for first in range(seed - slack, seed + slack + 1):
             for length in range(max(1, n - slack), n + slack + 1):
@@ -249,12 +251,16 @@ def _approximate(sel, old_text, old_start, new_text) -> Anchor:
                     continue
                 tried.add((first_c, last))
                 matcher.set_seq1(words[first_c:last])
-                quick = matcher.quick_ratio()
-                if best is not None and quick < best[1]:
+                # Pruned by words shared, scored by characters: a changed word ("anything"
+                # to "everything") still counts for what it shares, so the window keeps the
+                # quote's length instead of dropping the changed word.
+                if best is not None and matcher.quick_ratio() < best_words - 0.2:
                     continue
-                words_score = matcher.ratio()
-                if best is not None and words_score < best[1] - 0.2:
+                word_ratio = matcher.ratio()
+                if best is not None and word_ratio < best_words - 0.2:
                     continue
+                best_words = max(best_words, word_ratio)
+                words_score = _similarity(" ".join(words[first_c:last]), joined_quote)
                 start, end = spans[first_c][0], spans[last - 1][1]
                 start, end = _widen_over_punctuation(sel.exact, new_text, start, end)
                 score = (

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from kb.cache import one_change
 from kb.ingest.plan import ImportPlan, IngestError, KnownPerson, check_plan
+from kb.ingest.reanchor import GONE, UNCERTAIN, reanchor
 from kb.models import Claim, Passage, Person, Quote, Source, Status, hashed_slug, unique_slug
 from kb.texts import fingerprint
 
@@ -37,6 +38,9 @@ class StoreResult:
     quotes: int = 0
     # Curated quotes and claims whose words are no longer in the new text (--replace).
     orphans: list[str] = field(default_factory=list)
+    # Curated quotes re-anchored to words that differ from theirs (--replace): a reviewer
+    # checks them, the old words beside the new.
+    to_check: list[str] = field(default_factory=list)
     # Whether the import created people (callers holding the list of people refresh it).
     new_people: bool = False
 
@@ -248,7 +252,7 @@ def store_plan(
         result.new_people = created_people
         if previous:
             earlier = _passage_curation(previous)  # before _move_curation may delete it
-            result.orphans = _move_curation(previous, source)
+            result.orphans, result.to_check = _move_curation(previous, source)
             _keep_passage_curation(earlier, source)
     # Only now: a rolled-back source must not leave its new people in the batch's cache.
     cache.update(people)
@@ -433,32 +437,41 @@ def _keep_passage_curation(earlier: dict[str, tuple[int | None, bool]], source: 
         Passage.objects.filter(pk__in=chrome_ids).update(is_boilerplate=True)
 
 
-def _move_curation(previous: Source, source: Source) -> list[str]:
-    """Re-anchor the old version's quotes and claims to the new text by their words.
+def _move_curation(previous: Source, source: Source) -> tuple[list[str], list[str]]:
+    """Re-anchor the old version's quotes and claims to the new text.
 
-    Returns a line for each quote or claim that could not be re-anchored: those stay on
-    the superseded version (as drafts), which is then kept instead of deleted.
+    A quote survives whitespace, punctuation and small wording changes around it
+    (kb.ingest.reanchor: exact words, then normalised, then approximate with its context and
+    old place). Returns a line for each quote or claim that could not be re-anchored (those
+    stay on the superseded version, quotes as drafts, which is then kept instead of
+    deleted), and a line for each quote re-anchored to words that differ from its own (for
+    a reviewer to check, old words beside new).
     """
     passages = list(source.passages.all())
     new_spans = {(q.start, q.end) for q in source.quotes.all()}
-    orphans = []
+    orphans, to_check = [], []
     for quote in previous.quotes.select_related("passage"):
-        start = locate(source.text, quote.text, quote.start)
-        passage = (
-            passage_at(passages, start, start + len(quote.text)) if start is not None else None
-        )
+        anchor = reanchor(previous.text, quote.start, quote.end, source.text)
+        passage = None if anchor.verdict == GONE else passage_at(passages, anchor.start, anchor.end)
         if passage is None:
             if quote.status != Status.DRAFT:
                 quote.status = Status.DRAFT
                 quote.save(update_fields=["status"])
             orphans.append(f"quote {quote.pk} (now a draft): {quote}")
             continue
-        span = (start, start + len(quote.text))
+        span = (anchor.start, anchor.end)
+        words = source.text[span[0] : span[1]]
+        if anchor.verdict == UNCERTAIN:
+            to_check.append(
+                f"quote {quote.pk} ({anchor.confidence:.0%} sure): "
+                f"was \u201c{quote.text}\u201d, now \u201c{words}\u201d"
+            )
         if span in new_spans:
             # The importer found it again as a candidate: keep the curated one.
             source.quotes.filter(start=span[0], end=span[1]).delete()
         quote.source, quote.passage, quote.start, quote.end = source, passage, *span
-        quote.save(update_fields=["source", "passage", "start", "end"])
+        quote.text = words  # a quote is its span's words, spaces and all
+        quote.save(update_fields=["source", "passage", "start", "end", "text"])
     for claim in Claim.objects.filter(passage__source=previous).select_related("principle"):
         words = previous.text[claim.start : claim.end]
         start = locate(source.text, words, claim.start)
@@ -482,4 +495,4 @@ def _move_curation(previous: Source, source: Source) -> list[str]:
     else:
         previous.superseded_by = source  # kept for what cites it; lists show the new one
         previous.save(update_fields=["superseded_by"])
-    return orphans
+    return orphans, to_check

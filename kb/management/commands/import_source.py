@@ -166,6 +166,8 @@ class Command(BaseCommand):
                 bad.append(str(path))
                 continue
             self.say(self.stdout, result.summary())
+            for line in result.to_check:
+                self.say(self.stdout, f"  re-anchored to changed words, please check: {line}")
             for orphan in result.orphans:
                 self.say(
                     self.stdout, f"  no longer in the text, kept on the earlier version: {orphan}"
