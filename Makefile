@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run dev bench bench-deps test lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean
+.PHONY: eval-align run dev bench bench-deps test lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
@@ -103,6 +103,10 @@ $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed
 
 bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search pages,$(BENCH_PART)),postgres) $(if $(filter pages,$(BENCH_PART)),bench-deps)
 	$(PY) -m bench --json bench-results-$(BENCH_PART).json $(BENCH_PART) $(BENCH_ARGS_$(BENCH_PART))
+
+# The aligner (kb.align) scored against the hand-made gold of tests/align_samples/.
+eval-align: install
+	$(PY) -m kb.align.evaluate
 
 # Start (or install) the local PostgreSQL server the tests use; fails loudly if it can't.
 postgres:
