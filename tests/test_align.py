@@ -108,13 +108,18 @@ def test_it_keeps_abbreviations_inside_english_sentences():
     ]
 
 
-def test_it_uses_latin_tokens_to_choose_between_equal_lengths():
-    zh = "他们做了MIUI。他们做了YUIM。"
-    en = "They made YUIM. They made MIUI."
-    links = align_segments(zh, split_sentences_zh(zh), en, split_sentences_en(en))
-    # Same lengths both ways: only the shared tokens can tell; no crossing is allowed,
-    # so the aligner must choose and the confidence must say the match is poor.
-    assert all(link.confidence < 0.8 for link in links)
+def test_it_trusts_a_link_more_when_latin_tokens_and_numbers_agree():
+    zh = "2015年他们做了MIUI。"
+
+    def confidence(en):
+        (link,) = align_segments(zh, [(0, len(zh))], en, [(0, len(en))])
+        return link.confidence
+
+    agreeing, clashing = (
+        confidence("In 2015 they made MIUI."),
+        confidence("In 2016 they made YUIM."),
+    )
+    assert agreeing > 0.8 > clashing
 
 
 zh_chunks = st.text(alphabet="雷军小米手机。！？，一二三1 \n", min_size=0, max_size=40)
