@@ -4,6 +4,7 @@ gold score, and re-anchoring. No database."""
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,6 +167,12 @@ def test_reanchor_prefers_the_occurrence_with_the_old_context():
     link = StoredLink((0, 1), "A", (11, 15), "Yes.")
     new = "B. Yes. A. Yes. C."
     assert reanchor_link(link, new, "translation", old_text=old).span == (11, 15)
+
+
+@pytest.mark.parametrize("spans", [[(0, 99)], [(2, 3), (0, 1)], [(-1, 2)]])
+def test_it_refuses_spans_outside_or_out_of_order(spans):
+    with pytest.raises(ValueError, match="original span"):
+        align_segments("雷军说。", spans, "Lei Jun said.", [(0, 13)])
 
 
 def test_the_gold_files_match_the_splitter():

@@ -96,6 +96,8 @@ def align_segments(
     order) to the translation's, with 1–1, 1–2, 2–1, 1–0 and 0–1 links. Every segment is
     in exactly one link; a link's span runs from its first segment's start to its last's
     end. `empty_at` places the empty side when a side has no segments at all."""
+    _check_spans(original_spans, len(original_text), "original")
+    _check_spans(translation_spans, len(translation_text), "translation")
     table = aliases if isinstance(aliases, AliasTable) else AliasTable(aliases)
     zh_texts = [original_text[a:b] for a, b in original_spans]
     en_texts = [translation_text[a:b] for a, b in translation_spans]
@@ -155,6 +157,18 @@ def align_segments(
         confidence = _confidence(kind, sum(zh_lens[i : i + di]), sum(en_lens[j : j + dj]), zh, en)
         links.append(Link(zh_span, en_span, kind, confidence, level))
     return links
+
+
+def _check_spans(spans: Sequence[Span], length: int, side: str) -> None:
+    """Spans must be in order, not overlap, and lie inside their text."""
+    previous_end = 0
+    for number, (start, end) in enumerate(spans):
+        if not (previous_end <= start <= end <= length):
+            raise ValueError(
+                f"{side} span {number} ({start}, {end}) is out of order or outside the text "
+                f"(length {length})"
+            )
+        previous_end = end
 
 
 def _cover(spans: Sequence[Span], first: int, count: int, empty_at: int) -> Span:
