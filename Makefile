@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run dev bench bench-deps test test-fast lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean eval-import
+.PHONY: run dev bench bench-deps test test-fast lint system-deps test-sqlite test-postgres postgres setup install install-dev python-version clean eval-import eval-align
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
@@ -124,6 +124,10 @@ bench: install .secret_key $(VENV)/.installed-bench $(if $(filter search pages b
 eval-import: install .secret_key
 	$(PY) -m kb.ingest.evaluate --verbose tests/ingest_eval
 	$(PY) -m kb.ingest.evaluate --verbose tests/ingest_eval/unseen
+
+# The aligner (kb.align) scored against the hand-made gold of tests/align_samples/.
+eval-align: install
+	$(PY) -m kb.align.evaluate
 
 # Start (or install) the local PostgreSQL server the tests use; fails loudly if it can't.
 postgres:

@@ -3,7 +3,8 @@ character table, ``t2s``), one character for one, for ``kb.search.documents.fold
 
 The table is data shipped with the code, so the site needs no OpenCC at run time (the
 pure-Python ``opencc`` takes seconds to convert the table, too slow for a first search).
-Run it again after upgrading ``opencc`` (requirements-dev.txt), then bump
+Run it again after upgrading ``opencc-python-reimplemented`` (requirements.txt; the
+official ``OpenCC`` package installs the same ``opencc`` module, so only one is pinned), then bump
 ``documents.SCHEMA_VERSION`` if the table changed: ``python scripts/make_fold_table.py``.
 """
 
