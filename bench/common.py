@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+from pathlib import Path
 
 
 def peak_rss_mb() -> float:
@@ -14,9 +15,19 @@ def peak_rss_mb() -> float:
     return max(own, children) / 1024  # Linux reports KiB
 
 
+def index_dir_for(database_url: str) -> str:
+    """The search index of a bench database: beside its SQLite file, or under .bench/ for a
+    PostgreSQL database (never the site's own ``search-index``)."""
+    if database_url.startswith("sqlite:///"):
+        return database_url.removeprefix("sqlite:///") + ".search-index"
+    name = database_url.rstrip("/").rsplit("/", 1)[-1] or "postgres"
+    return str(Path(".bench").resolve() / f"{name}.search-index")
+
+
 def setup_django(database_url: str, *, migrate: bool = True) -> None:
     """Django on ``database_url`` (never the site's own database), migrated if asked."""
     os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("KB_SEARCH_INDEX", index_dir_for(database_url))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kb.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-secret")
     import django

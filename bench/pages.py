@@ -35,6 +35,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import searchcorpus
+from bench.common import index_dir_for
 
 HERE = Path(__file__).resolve().parent
 QUERIES_HEADER = "x-bench-queries"  # bench.server.QUERIES_HEADER, as get() names it
@@ -365,6 +366,7 @@ def server_env(database: str, extra: list[str]) -> dict:
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=database,
+        KB_SEARCH_INDEX=index_dir_for(database),
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or "benchmark-only-not-secret",
         KB_API_ANON_RATE="",

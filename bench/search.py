@@ -252,10 +252,12 @@ def _cjk_sources(args, first_id: int, first_passage: int):
         text = "\n\n".join(texts)
         import hashlib
 
+        from kb.texts import fingerprint
+
         source = (
             source_id, f"雷军访谈 {source_id}", f"bench-zh-{source_id}", "interview", "",
             "记者", "新浪科技", None, 2015 + source_id % 10, "zh", text,
-            hashlib.sha256(text.encode()).hexdigest(), "", now, now,
+            hashlib.sha256(text.encode()).hexdigest(), fingerprint(text), "", now, now,
         )  # fmt: skip
         yield source, rows
 

@@ -451,30 +451,26 @@ def load(passages: int, quotes: int, shape: Shape = SEARCH, log=print) -> None:
 
     Through the models (``bulk_create``), so the rows get every field's default and the
     Source its fingerprint, as the importer writes them: no copy of the schema here. The
-    search index is filled once at the end (``kb.search.rebuild_index``), not row by row:
-    on SQLite with the triggers deferred (``deferred_indexing``), on PostgreSQL with the
-    GIN indexes built after the rows.
+    search index is built once at the end (``manage.py rebuild_search_index``), from the
+    rows: the outbox rows the triggers wrote for them are dropped, not applied one by one.
     """
+    from django.core.management import call_command
     from django.db import connection, transaction
     from tqdm import tqdm
 
-    from kb import search
-    from kb.models import Passage, Person, Quote, SearchAlias, Source, Theme
-    from kb.texts import fingerprint
+    from kb.models import Passage, Person, Quote, SearchAlias, SearchOutbox, Source, Theme
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute("SET synchronous_commit = off")
-            for table in ("kb_passage", "kb_quote", "kb_source", "kb_principle", "kb_claim"):
-                cursor.execute(f"DROP INDEX IF EXISTS {table}_search_gin")
             cursor.execute("DROP INDEX IF EXISTS kb_passage_text_trgm")
     else:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=OFF")
             cursor.execute("PRAGMA cache_size=-1000000")  # 1 GB of page cache while loading
     first: list = []
-    with transaction.atomic(), search.deferred_indexing():
+    with transaction.atomic():
         Person.objects.bulk_create(
             Person(id=i, name=name, slug=name.lower().replace(" ", "-"))
             for i, name in enumerate(shape.people, 1)
@@ -490,10 +486,7 @@ def load(passages: int, quotes: int, shape: Shape = SEARCH, log=print) -> None:
         progress = tqdm(total=passages, unit="passage", desc=f"{connection.vendor} corpus")
 
         def flush():
-            Source.objects.bulk_create(
-                Source(**_fields(SOURCE_COLUMNS, r.source), fingerprint=fingerprint(r.source[10]))
-                for r in batch
-            )
+            Source.objects.bulk_create(Source(**_fields(SOURCE_COLUMNS, r.source)) for r in batch)
             rows = [Passage(**_fields(PASSAGE_COLUMNS, p)) for r in batch for p in r.passages]
             Passage.objects.bulk_create(rows, batch_size=2000)
             Quote.objects.bulk_create(
@@ -531,14 +524,9 @@ def load(passages: int, quotes: int, shape: Shape = SEARCH, log=print) -> None:
         Principle.themes.through.objects.bulk_create(links)
         if connection.vendor == "postgresql":
             _reset_sequences()
-        if connection.vendor == "sqlite":
-            log("sqlite: rows written; building the search index")
-            search.rebuild_index()
-    if connection.vendor == "postgresql":
-        # The triggers gave each row its vector: only the indexes are left (after the
-        # transaction: PostgreSQL builds no index on a table with pending trigger events).
-        log("postgresql: rows written; building the search indexes")
-        search.install_index()
+        SearchOutbox.objects.all()._raw_delete(SearchOutbox.objects.db)
+    log(f"{connection.vendor}: rows written; building the search index")
+    call_command("rebuild_search_index", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
