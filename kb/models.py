@@ -683,6 +683,17 @@ class QuoteQuerySet(models.QuerySet):
         )
         return [(row["said_year"], row["themes__slug"], row["count"]) for row in rows]
 
+    def year_totals(self) -> dict[int, int]:
+        """``{year: statements}`` (each quote once, whatever its themes), dated quotes only."""
+        rows = (
+            self.with_said()
+            .filter(said_year__isnull=False)
+            .order_by()
+            .values("said_year")
+            .annotate(count=Count("pk", distinct=True))
+        )
+        return {row["said_year"]: row["count"] for row in rows}
+
     def also_said_in(self, quote):
         """Other published quotes of ``quote``'s statement group (the same words in another
         source or place), oldest first, each with ``said_date``/``said_year``."""
