@@ -658,6 +658,13 @@ class QuoteQuerySet(models.QuerySet):
             .order_by("attribution_status", "source__title", "start")
         )
 
+    def visible_with_disputed_to(self, user):
+        """``visible_to(user)`` and the disputed and misattributed quotes it leaves out: for
+        a quote's own page (which must say its status) and an API detail that carries it."""
+        if can_see_unpublished(user):
+            return self.live()
+        return self.filter(status=Status.PUBLISHED)
+
     def with_said(self):
         """Annotate ``said_year`` and ``said_date``: the quote's own ``said_on`` when set,
         else its source's date and year (rows the importer wrote raw have no ``said_on``)."""

@@ -241,3 +241,13 @@ def test_the_migration_dates_existing_quotes_from_their_sources(attributed):
     migration.said_on_from_sources(apps, None)
     assert {q.said_on for q in Quote.objects.all()} == {__import__("datetime").date(2013, 1, 1)}
     assert {q.said_on_precision for q in Quote.objects.all()} == {"year"}
+
+
+def test_a_disputed_quote_is_still_reachable_on_its_own_page(attributed):
+    _, quotes = attributed
+    visible = set(Quote.objects.visible_with_disputed_to(None).values_list("pk", flat=True))
+    assert visible == {q.pk for q in quotes.values()}
+    Quote.objects.filter(pk=quotes["disputed"].pk).update(status=Status.DRAFT)
+    assert quotes["disputed"].pk not in set(
+        Quote.objects.visible_with_disputed_to(None).values_list("pk", flat=True)
+    )
