@@ -25,6 +25,9 @@ OTHER = "#666666"
 BAR, GAP = 28, 10
 TOP, BOTTOM, LEFT = 24, 28, 8
 HEIGHT = 160  # of the tallest bar
+# The narrowest drawing: a year or two still get room for the legend, and the chart scales
+# by at most 1.4 into the page's column (--measure) and down to a 375 px phone.
+MIN_WIDTH = 480
 
 
 def _series(rows, names: dict[str, str]):
@@ -70,7 +73,7 @@ def statements_chart(
         return ""
     totals = totals or {year: sum(counts[year].values()) for year in years}
     tallest = max(sum(counts[year].values()) for year in years) or 1
-    width = LEFT * 2 + len(years) * (BAR + GAP)
+    width = max(MIN_WIDTH, LEFT * 2 + len(years) * (BAR + GAP))
     legend_rows = len(labels)
     legend_top = TOP + HEIGHT + BOTTOM + 8
     height = legend_top + legend_rows * 18 + 4
@@ -84,7 +87,7 @@ def statements_chart(
         for year in years
     )
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" '
         f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">{escape(title)}</title>',

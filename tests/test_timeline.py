@@ -135,7 +135,7 @@ def test_the_person_timeline_lists_statements_by_year(client, small_corpus):
     response = client.get("/people/lei-jun/timeline/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%"' in html
     assert html.index('id="y-2011"') < html.index('id="y-2014"')
     assert "First evidence 2011, latest 2014" in html
     assert [q.pk for q in response.context["quotes"]] == [
