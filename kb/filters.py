@@ -94,8 +94,19 @@ class QuoteFilter(filters.FilterSet):
     """Quote list filters; the parameter names are a public contract (pages and API)."""
 
     ORDERINGS = {
-        "newest": (F("source__year").desc(nulls_last=True), "source__title", "start"),
-        "oldest": (F("source__year").asc(nulls_last=True), "source__title", "start"),
+        # When it was said (Quote.said_on, else the source's date: QuoteQuerySet.with_said).
+        "newest": (
+            F("said_year").desc(nulls_last=True),
+            F("said_date").desc(nulls_last=True),
+            "source__title",
+            "start",
+        ),
+        "oldest": (
+            F("said_year").asc(nulls_last=True),
+            F("said_date").asc(nulls_last=True),
+            "source__title",
+            "start",
+        ),
         "speaker": ("speaker__name", "source__title", "start"),
         "source": ("source__title", "start"),
     }
@@ -123,9 +134,10 @@ class QuoteFilter(filters.FilterSet):
         queryset=Source.objects.only("pk", "slug", "title"),
     )
     kind = filters.ChoiceFilter(field_name="source__kind", choices=Source.Kind.choices)
-    year = YearFilter(field_name="source__year")
-    year_min = YearFilter(field_name="source__year", lookup_expr="gte", label="From")
-    year_max = YearFilter(field_name="source__year", lookup_expr="lte", label="To")
+    # The year it was said (said_on, else the source's year), annotated in __init__.
+    year = YearFilter(field_name="said_year")
+    year_min = YearFilter(field_name="said_year", lookup_expr="gte", label="From")
+    year_max = YearFilter(field_name="said_year", lookup_expr="lte", label="To")
     featured = StrictBooleanFilter(
         widget=forms.Select(
             choices=[("", "any"), ("true", "featured only"), ("false", "not featured")]
@@ -160,6 +172,8 @@ class QuoteFilter(filters.FilterSet):
             data = data.copy()
             data.setlist("theme", [slug for slug in data.getlist("theme") if slug])
         super().__init__(data, *args, **kwargs)
+        if "said_year" not in self.queryset.query.annotations:
+            self.queryset = self.queryset.with_said()
         if not can_see_unpublished(getattr(self.request, "user", None)):
             self.filters["source"].queryset = self.source_choices_for_readers()
 

@@ -8,6 +8,7 @@ traced to exact words, and ``verify_corpus`` can prove that nothing drifted.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import unicodedata
@@ -15,8 +16,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
-from django.db.models import Count, F, Prefetch, Q
-from django.db.models.functions import Coalesce, Now
+from django.db.models import Count, F, Max, Min, Prefetch, Q
+from django.db.models.functions import Coalesce, ExtractYear, Now
 from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -657,9 +658,111 @@ def span_errors(source: Source, passage: Passage, start: int, end: int, text: st
     return {}
 
 
+class AttributionStatus(models.TextChoices):
+    """Whose words a quote is, as far as the editors know (Wikiquote's "Disputed" and
+    "Misattributed" sections): only confirmed quotes are shown as the speaker's words."""
+
+    CONFIRMED = "confirmed", "Confirmed"
+    # The words are his, but the wording (or the occasion) is contested.
+    DISPUTED = "disputed", "Disputed"
+    # Circulates under his name, but someone else said or wrote it.
+    MISATTRIBUTED = "misattributed", "Misattributed"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of ``Quote.said_on`` is known: the stored date is the first day of the
+    period (2014-01-01 with YEAR means "in 2014")."""
+
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+def date_label(day: datetime.date | None, precision: str) -> str:
+    """``said_on`` as a reader reads it: "2014", "March 2014", "2014-03-05"; "" when unknown."""
+    if day is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return str(day.year)
+    if precision == DatePrecision.MONTH:
+        return day.strftime("%B %Y")
+    return day.isoformat()
+
+
 class QuoteQuerySet(models.QuerySet):
     def published(self):
+        """Published quotes shown as their speaker's words: not the disputed or misattributed
+        (``disputed_for`` lists those, in their own section)."""
+        return self.filter(status=Status.PUBLISHED, attribution_status=AttributionStatus.CONFIRMED)
+
+    def disputed_for(self, person):
+        """Published quotes circulating under ``person``'s name whose attribution is disputed
+        or false: the person page's own section, never mixed with their words."""
+        return (
+            self.filter(status=Status.PUBLISHED, speaker=person)
+            .exclude(attribution_status=AttributionStatus.CONFIRMED)
+            .select_related("source", "passage")
+            .order_by("attribution_status", "source__title", "start")
+        )
+
+    def visible_with_disputed_to(self, user):
+        """``visible_to(user)`` and the disputed and misattributed quotes it leaves out: for
+        a quote's own page (which must say its status) and an API detail that carries it."""
+        if can_see_unpublished(user):
+            return self.live()
         return self.filter(status=Status.PUBLISHED)
+
+    def with_said(self):
+        """Annotate ``said_year`` and ``said_date``: the quote's own ``said_on`` when set,
+        else its source's date and year (rows the importer wrote raw have no ``said_on``)."""
+        return self.annotate(
+            said_date=Coalesce("said_on", "source__published"),
+            said_year=Coalesce(
+                ExtractYear("said_on"), "source__year", output_field=models.IntegerField()
+            ),
+        )
+
+    def said_in_year(self, year: int):
+        return self.with_said().filter(said_year=year)
+
+    def per_year(self):
+        """``[(year, theme_slug or None, count)]``: statements per year by theme, years
+        without any date left out, oldest first. A quote with two themes counts in each."""
+        rows = (
+            self.with_said()
+            .filter(said_year__isnull=False)
+            .values("said_year", "themes__slug")
+            .annotate(count=Count("pk", distinct=True))
+            .order_by("said_year", "themes__slug")
+        )
+        return [(row["said_year"], row["themes__slug"], row["count"]) for row in rows]
+
+    def year_totals(self) -> dict[int, int]:
+        """``{year: statements}`` (each quote once, whatever its themes), dated quotes only."""
+        rows = (
+            self.with_said()
+            .filter(said_year__isnull=False)
+            .order_by()
+            .values("said_year")
+            .annotate(count=Count("pk", distinct=True))
+        )
+        return {row["said_year"]: row["count"] for row in rows}
+
+    def also_said_in(self, quote):
+        """Other published quotes of ``quote``'s statement group (the same words in another
+        source or place), oldest first, each with ``said_date``/``said_year``."""
+        if not quote.statement_group_id:
+            return self.none()
+        return (
+            self.published()
+            .filter(statement_group_id=quote.statement_group_id)
+            .exclude(pk=quote.pk)
+            .with_said()
+            .select_related("source", "passage")
+            .order_by(
+                F("said_year").asc(nulls_last=True), F("said_date").asc(nulls_last=True), "pk"
+            )
+        )
 
     def live(self):
         """Everything but the archived (what "delete" in the admin leaves)."""
@@ -667,9 +770,10 @@ class QuoteQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Published quotes for readers; staff also see drafts (pages mark them), never the
-        archived (deleted, as far as the site is concerned)."""
+        archived (deleted, as far as the site is concerned). Neither sees a disputed or
+        misattributed quote among a person's words (``disputed_for``)."""
         if can_see_unpublished(user):
-            return self.live()
+            return self.live().filter(attribution_status=AttributionStatus.CONFIRMED)
         return self.published()
 
     def for_theme(self, theme):
@@ -729,6 +833,56 @@ class Quote(models.Model):
     featured = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # The new columns have database defaults: the importer inserts quotes with raw SQL
+    # naming only the columns it knows (kb.ingest.store.insert_rows).
+    # When it was said: the source's date by default (save()), set by an editor when the
+    # source reports an earlier statement. A date and how much of it is known, rather than a
+    # custom value type: the database sorts, filters and extracts the year of a plain date.
+    said_on = models.DateField(
+        "said on",
+        null=True,
+        blank=True,
+        help_text="The first day of the period when only the month or year is known.",
+    )
+    said_on_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.YEAR,
+        db_default=DatePrecision.YEAR,
+    )
+    attribution_status = models.CharField(
+        max_length=20,
+        choices=AttributionStatus.choices,
+        default=AttributionStatus.CONFIRMED,
+        db_default=AttributionStatus.CONFIRMED,
+    )
+    attribution_evidence = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Why the attribution is disputed or false: the editor's evidence.",
+    )
+    true_source = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Who really said or wrote it, where known.",
+    )
+    # SET_NULL: a group an editor deletes leaves its quotes ungrouped (kb.statements).
+    statement_group = models.ForeignKey(
+        "StatementGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quotes",
+    )
+    # An editor split this quote out of its group: kb.statements never groups it again.
+    kept_apart = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Never put in a statement group by the automatic grouping.",
+    )
 
     objects = QuoteQuerySet.as_manager()
     history = tracked(m2m_fields=["themes"])
@@ -782,7 +936,43 @@ class Quote(models.Model):
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
 
+    @property
+    def is_confirmed(self) -> bool:
+        return self.attribution_status == AttributionStatus.CONFIRMED
+
+    @property
+    def said_on_label(self) -> str:
+        return date_label(self.said_on, self.said_on_precision)
+
+    def default_said_on(self) -> None:
+        """Fill an empty ``said_on`` from the source: its date, else its year."""
+        if self.said_on is not None or not self.source_id:
+            return
+        said_on, precision = source_date(self.source)
+        if said_on is not None:
+            self.said_on, self.said_on_precision = said_on, precision
+
+    def save(self, *args, **kwargs):
+        self.default_said_on()
+        if self.kept_apart:
+            self.statement_group = None
+        super().save(*args, **kwargs)
+
     def clean(self):
+        if self.attribution_status != AttributionStatus.CONFIRMED and not (
+            self.attribution_evidence.strip()
+        ):
+            raise ValidationError(
+                {"attribution_evidence": "Say why the attribution is disputed or false."}
+            )
+        if (
+            self.said_on
+            and self.said_on_precision == DatePrecision.YEAR
+            and ((self.said_on.month, self.said_on.day) != (1, 1))
+        ):
+            raise ValidationError(
+                {"said_on_precision": "A date known to the day needs the precision 'Day'."}
+            )
         if not self.source_id or not self.passage_id:
             return
         passage = existing_passage(self)
@@ -795,6 +985,41 @@ class Quote(models.Model):
             }
         if errors:
             raise ValidationError(errors)
+
+
+def source_date(source) -> tuple[datetime.date | None, str]:
+    """A source's date as a ``said_on`` and its precision (its year alone when that is all)."""
+    if source.published:
+        return source.published, DatePrecision.DAY
+    if source.year:
+        return datetime.date(source.year, 1, 1), DatePrecision.YEAR
+    return None, DatePrecision.YEAR
+
+
+class StatementGroup(models.Model):
+    """Quotes that say the same words (or nearly) in several sources or on several occasions.
+
+    Made by ``kb.statements.group_statements`` (after an import, or ``manage.py
+    group_statements``); an editor confirms a group (the grouping never takes a quote out of
+    a confirmed group again) or splits it (a quote taken out is ``kept_apart``).
+    """
+
+    confirmed = models.BooleanField(
+        default=False, help_text="An editor checked these are the same statement."
+    )
+    note = models.TextField("editor's note", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = CuratedHistory()
+
+    class Meta:
+        ordering = ["-updated", "pk"]
+        verbose_name = "statement group"
+
+    def __str__(self):
+        first = self.quotes.order_by("pk").first()
+        return f"#{self.pk}: {first}" if first else f"#{self.pk} (empty)"
 
 
 class PrincipleQuerySet(RedirectingQuerySet):
@@ -810,6 +1035,14 @@ class PrincipleQuerySet(RedirectingQuerySet):
         if can_see_unpublished(user):
             return self.live()
         return self.published()
+
+    def with_evidence_years(self):
+        """Annotate ``first_evidence`` and ``latest_evidence``: the years of the oldest and
+        newest sources its claims cite (a timeline's principles, in one query)."""
+        return self.annotate(
+            first_evidence=Min("claims__passage__source__year"),
+            latest_evidence=Max("claims__passage__source__year"),
+        )
 
 
 class Principle(RedirectsOldSlugs):
@@ -853,6 +1086,19 @@ class Principle(RedirectsOldSlugs):
 
     def source_count(self) -> int:
         return len({claim.passage.source_id for claim in self.claims.all() if claim.passage_id})
+
+    def first_and_latest_evidence(self):
+        """``(first, latest)`` claims of this principle by their source's date (None, None
+        without dated evidence): how long the sources back it."""
+        dated = (
+            Claim.objects.filter(principle=self, passage__source__year__isnull=False)
+            .select_related("passage__source")
+            .defer("passage__source__text")
+        )
+        said = F("passage__source__published")
+        oldest = dated.order_by("passage__source__year", said.asc(nulls_last=True), "pk")
+        newest = dated.order_by("-passage__source__year", said.desc(nulls_last=True), "-pk")
+        return oldest.first(), newest.first()
 
 
 class Claim(models.Model):

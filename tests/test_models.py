@@ -152,3 +152,102 @@ def test_archived_rows_are_out_of_every_visible_queryset(source, model, django_u
     obj.save()
     assert model.objects.visible_to(staff).filter(pk=obj.pk).exists()
     assert not model.objects.visible_to(reader).filter(pk=obj.pk).exists()
+
+
+# Issue #21: disputed and misattributed quotes, said_on's migration ---------------------
+
+
+@pytest.fixture
+def attributed(db):
+    from factories import build_source, make_quote
+
+    from kb.models import Person
+
+    lei = Person.objects.create(name="Lei Jun", slug="lei-jun", status=Status.PUBLISHED)
+    source, (passage,) = build_source(
+        "Sayings",
+        [("lei", False, "Be a pig in the wind. Honest prices win. Stay hungry.")],
+        speakers={"lei": lei},
+        year=2013,
+    )
+    quotes = {
+        "confirmed": make_quote(passage, "Honest prices win.", speaker=lei),
+        "disputed": make_quote(
+            passage,
+            "Be a pig in the wind.",
+            speaker=lei,
+            attribution_status="disputed",
+            attribution_evidence="The 2013 video has other words.",
+        ),
+        "misattributed": make_quote(
+            passage,
+            "Stay hungry.",
+            speaker=lei,
+            attribution_status="misattributed",
+            attribution_evidence="Steve Jobs, Stanford, 2005.",
+            true_source="Steve Jobs, Stanford commencement address (2005)",
+        ),
+    }
+    return lei, quotes
+
+
+def test_only_confirmed_quotes_are_his_words(attributed, django_user_model):
+    lei, quotes = attributed
+    staff = django_user_model.objects.create_user("ed", password="x-long-pass-1", is_staff=True)
+    expected = [quotes["confirmed"].pk]
+    assert list(Quote.objects.published().values_list("pk", flat=True)) == expected
+    assert list(Quote.objects.visible_to(None).values_list("pk", flat=True)) == expected
+    assert list(Quote.objects.visible_to(staff).values_list("pk", flat=True)) == expected
+    disputed = list(Quote.objects.disputed_for(lei))
+    assert [q.attribution_status for q in disputed] == ["disputed", "misattributed"]
+    assert disputed[1].true_source.startswith("Steve Jobs")
+    assert quotes["confirmed"].is_confirmed and not quotes["disputed"].is_confirmed
+
+
+def test_a_disputed_quote_needs_the_editors_evidence(attributed):
+    _, quotes = attributed
+    quote = quotes["disputed"]
+    quote.attribution_evidence = "  "
+    with pytest.raises(ValidationError, match="disputed or false"):
+        quote.full_clean()
+
+
+def test_the_raw_importer_columns_get_database_defaults(attributed):
+    # kb.ingest.store inserts quotes naming only the columns it knows.
+    from django.db import connection
+
+    _, quotes = attributed
+    source_id, passage_id = quotes["confirmed"].source_id, quotes["confirmed"].passage_id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO kb_quote (text, source_id, start, "end", passage_id, attribution,'
+            " status, note, featured, created, updated) VALUES (%s, %s, %s, %s, %s, '', %s,"
+            " '', %s, %s, %s)",
+            ["Be", source_id, 0, 2, passage_id, "published", False, "2020-01-01", "2020-01-01"],
+        )
+    raw = Quote.objects.with_said().get(text="Be")
+    assert raw.attribution_status == "confirmed" and raw.kept_apart is False
+    assert raw.said_on is None and raw.said_year == 2013
+
+
+def test_the_migration_dates_existing_quotes_from_their_sources(attributed):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("kb.migrations.0015_reading_said_on_attribution_statements")
+    _, quotes = attributed
+    Quote.objects.update(said_on=None)
+    migration.said_on_from_sources(apps, None)
+    assert {q.said_on for q in Quote.objects.all()} == {__import__("datetime").date(2013, 1, 1)}
+    assert {q.said_on_precision for q in Quote.objects.all()} == {"year"}
+
+
+def test_a_disputed_quote_is_still_reachable_on_its_own_page(attributed):
+    _, quotes = attributed
+    visible = set(Quote.objects.visible_with_disputed_to(None).values_list("pk", flat=True))
+    assert visible == {q.pk for q in quotes.values()}
+    Quote.objects.filter(pk=quotes["disputed"].pk).update(status=Status.DRAFT)
+    assert quotes["disputed"].pk not in set(
+        Quote.objects.visible_with_disputed_to(None).values_list("pk", flat=True)
+    )

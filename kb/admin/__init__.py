@@ -1,6 +1,15 @@
 """The editors' admin, one module per model family; importing them registers the models."""
 
-from kb.admin import dashboard, login, principles, quotes, redirects, sources, taxonomy  # noqa: F401
+from kb.admin import (  # noqa: F401
+    dashboard,
+    login,
+    principles,
+    quotes,
+    redirects,
+    sources,
+    statements,
+    taxonomy,
+)
 
 dashboard.install()
 login.install()
