@@ -263,7 +263,7 @@ def test_replace_reanchors_curated_quotes_and_keeps_the_lost_ones(db, profile):
         ("Speed matters, more than anything", "Speed matters, more than anything", False),
         # A reworded neighbouring sentence: the quote's words are untouched.
         (None, "Speed matters more than anything", False),
-        # A changed word inside it: re-anchored, and listed for a reviewer.
+        # A changed word inside it: re-anchored, listed and put back in review.
         ("Speed matters more than everything", "Speed matters more than everything", True),
     ],
     ids=["doubled-space", "punctuation", "neighbour-reworded", "word-changed"],
@@ -282,7 +282,9 @@ def test_replace_keeps_a_published_quote_across_small_edits(db, profile, edit, w
     out, _ = run(str(profile), "--replace")
     quote.refresh_from_db()
     current = Source.objects.get(slug="xiaomis-new-phone", superseded_by=None)
-    assert quote.source == current and quote.status == Status.PUBLISHED
+    # A changed word sends it back to the review queue; the rest stays published.
+    assert quote.source == current
+    assert quote.status == (Status.REVIEW if listed else Status.PUBLISHED)
     assert quote.text == words == current.text[quote.start : quote.end]
     assert quote.passage.start <= quote.start < quote.end <= quote.passage.end
     assert ("please check" in out and "Speed matters more than anything" in out) is listed

@@ -235,7 +235,7 @@ def test_the_migration_dates_existing_quotes_from_their_sources(attributed):
 
     from django.apps import apps
 
-    migration = importlib.import_module("kb.migrations.0015_reading_said_on_attribution_statements")
+    migration = importlib.import_module("kb.migrations.0019_reading_said_on_attribution_statements")
     _, quotes = attributed
     Quote.objects.update(said_on=None)
     migration.said_on_from_sources(apps, None)

@@ -26,7 +26,10 @@ Lei Jun: "We want every user to be our friend," said Lei Jun in Beijing.
 Lei Jun: "Speed matters more than anything," Lei Jun added.
 """
 # Each later version loses the words of one quote: the version before it is kept.
-WITHOUT_FRIEND = TEXT.replace("every user to be our friend", "users to stay")
+# (The whole sentence goes: a quote with a few words changed is re-anchored, not lost.)
+WITHOUT_FRIEND = TEXT.replace(
+    '"We want every user to be our friend," said Lei Jun in Beijing.', "Users come first."
+)
 WITHOUT_EITHER = WITHOUT_FRIEND.replace("Speed matters more than anything", "We ship weekly")
 
 

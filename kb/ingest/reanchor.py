@@ -237,7 +237,7 @@ def _approximate(sel, old_text, old_start, new_text) -> Anchor:
         for index in where[word]:
             starts.add(index - offset)
     slack = max(1, n // 5)
-    best: tuple[float, float, int, int] | None = None
+    best: tuple[float, float, int, int, float] | None = None
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(quote_words)
     tried: set[tuple[int, int]] = set()
@@ -270,8 +270,10 @@ def _approximate(sel, old_text, old_start, new_text) -> Anchor:
                     * _position_score(old_start, len(old_text), start, len(new_text))
                 )
                 if best is None or (score, words_score) > (best[0], best[1]):
-                    best = (score, words_score, start, end)
-    if best is None or best[1] < MIN_WORDS_SIMILARITY:
+                    best = (score, words_score, start, end, word_ratio)
+    # Gone unless the chosen words share enough whole words with the quote's (characters
+    # rank the windows; shared words decide whether the quote is still there at all).
+    if best is None or min(best[1], best[4]) < MIN_WORDS_SIMILARITY:
         confidence = round(best[0], 3) if best else 0.0
         return Anchor(None, None, confidence, GONE, "approximate")
     return Anchor(best[2], best[3], round(best[0], 3), UNCERTAIN, "approximate")

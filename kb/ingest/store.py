@@ -462,6 +462,9 @@ def _move_curation(previous: Source, source: Source) -> tuple[list[str], list[st
         span = (anchor.start, anchor.end)
         words = source.text[span[0] : span[1]]
         if anchor.verdict == UNCERTAIN:
+            # Its words changed: back to the review queue until a reviewer reads both.
+            if quote.status == Status.PUBLISHED:
+                quote.status = Status.REVIEW
             to_check.append(
                 f"quote {quote.pk} ({anchor.confidence:.0%} sure): "
                 f"was \u201c{quote.text}\u201d, now \u201c{words}\u201d"
@@ -471,7 +474,7 @@ def _move_curation(previous: Source, source: Source) -> tuple[list[str], list[st
             source.quotes.filter(start=span[0], end=span[1]).delete()
         quote.source, quote.passage, quote.start, quote.end = source, passage, *span
         quote.text = words  # a quote is its span's words, spaces and all
-        quote.save(update_fields=["source", "passage", "start", "end", "text"])
+        quote.save(update_fields=["source", "passage", "start", "end", "text", "status"])
     for claim in Claim.objects.filter(passage__source=previous).select_related("principle"):
         words = previous.text[claim.start : claim.end]
         start = locate(source.text, words, claim.start)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 
+from kb.cache import reads_params
 from kb.charts import statements_chart
 from kb.models import Person, Principle, Quote, Theme
 from kb.views.common import CARD_DEFER, paginate
@@ -43,6 +44,7 @@ def timeline_context(request, *, quotes, principles, title: str) -> dict:
     }
 
 
+@reads_params("page")
 def person_timeline(request, slug):
     person = get_object_or_404(Person.objects.visible_to(request.user), slug=slug)
     quotes = Quote.objects.published().filter(speaker=person)
@@ -58,6 +60,7 @@ def person_timeline(request, slug):
     return render(request, "kb/timeline.html", context)
 
 
+@reads_params("page")
 def theme_timeline(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     quotes = Quote.objects.published().for_theme(theme)
