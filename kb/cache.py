@@ -40,7 +40,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe, quote_etag
 
 from kb.clients import client_address
-from kb.models import ContentVersion, SearchOutbox
+from kb.models import ContentVersion, SearchOutbox, can_see_unpublished
 
 VERSION_PK = 1
 # How long a page may stay cached when nothing changes (its key changes when anything does).
@@ -159,7 +159,7 @@ def content_key(request, *parts) -> str:
 
 def audience(request) -> str:
     """Staff see drafts: whatever is cached for them is kept apart from the readers'."""
-    return "staff" if getattr(request.user, "is_staff", False) else "public"
+    return "staff" if can_see_unpublished(request.user) else "public"
 
 
 def page_etag(request, *parts) -> str:

@@ -130,7 +130,7 @@ class PrincipleAdmin(StatusActionsMixin, ThemeActionsMixin, CuratedAdmin):
     inlines = [ClaimInline]
 
     class Media:
-        js = ["js/admin_select.js"]
+        js = ["js/admin_words.js", "js/admin_select.js"]
 
     def get_urls(self):
         passages = path(

@@ -103,7 +103,7 @@ class SourceAdminSelection:
     "Read and select" box of its passages (kb.admin.selection)."""
 
     class Media:
-        js = ["js/admin_select.js"]
+        js = ["js/admin_words.js", "js/admin_select.js"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -318,7 +318,7 @@ class PassageAdmin(CuratedAdmin):
     actions = ["split", "merge"]
 
     class Media:
-        js = ["js/admin_quote_select.js"]
+        js = ["js/admin_words.js", "js/admin_quote_select.js"]
 
     @admin.display(description="text (select words to quote them)")
     def quote_selection(self, passage):

@@ -40,7 +40,16 @@ from kb.api.moved import current_api_address
 from kb.api.pagination import PAGE_SIZE_PARAM, Pages
 from kb.api.schema import QUOTE_FILTERS, SOURCE_FILTERS
 from kb.filters import QuoteFilter, SourceFilter, quote_filterset
-from kb.models import Claim, Passage, Person, Principle, Quote, Source, Theme
+from kb.models import (
+    Claim,
+    Passage,
+    Person,
+    Principle,
+    Quote,
+    Source,
+    Theme,
+    can_see_unpublished,
+)
 
 
 class SafeInputMixin:
@@ -212,7 +221,7 @@ class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
     def get_queryset(self):
         # Readers count the passages they are shown (no page chrome); staff count them all.
         # The counts are subqueries (with_counts): one row a source, never a join.
-        staff = self.request.user.is_staff
+        staff = can_see_unpublished(self.request.user)
         if self.action in ("cite", "passages"):
             return Source.objects.defer("text", "notes")
         if self.action == "text":
@@ -266,7 +275,9 @@ class SourceViewSet(MovedSlugMixin, ReadOnlyViewSet):
     def text(self, request, slug=None, format=None):
         """The source's text; readers get page chrome blanked (same length, same offsets)."""
         source = self.get_object()
-        text = source.text if request.user.is_staff else source.text_without_boilerplate()
+        text = (
+            source.text if can_see_unpublished(request.user) else source.text_without_boilerplate()
+        )
 
         def chunks():
             for at in range(0, len(text), TEXT_CHUNK_CHARS):
